@@ -1,0 +1,188 @@
+"""The `khsearch` command: a thin layer over the public API that owns all output."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+
+from .index import DEFAULT_INDEX, IndexError_
+
+EXIT_OK, EXIT_ERROR, EXIT_PARTIAL = 0, 1, 3
+
+
+def _json(obj) -> str:
+    return json.dumps(obj, ensure_ascii=False)
+
+
+def _batch(path: str):
+    """JSON objects, one per line, from a file or '-' (stdin); a bad line becomes an error object."""
+    fh = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    with fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+                if not isinstance(obj, dict):
+                    raise ValueError("not a JSON object")
+                yield obj
+            except ValueError as e:
+                yield {"_error": f"{path}: line {n}: {e}"}
+
+
+def cmd_index(a) -> int:
+    from tqdm import tqdm
+
+    from .index import build
+    bars = {}
+
+    def progress(stage, done, total):
+        if a.quiet:
+            return
+        if stage not in bars:
+            bars[stage] = tqdm(total=total, desc={"read": "reading", "embed": "embedding"}[stage],
+                               unit=" files" if stage == "read" else " paragraphs", file=sys.stderr)
+        bars[stage].n = done
+        bars[stage].refresh()
+
+    report = build(a.paths or ["corpus"], a.index, a.embedder, progress)
+    for b in bars.values():
+        b.close()
+    for path, reason in report.failed:
+        print(f"khsearch: skipped {path}: {reason}", file=sys.stderr)
+    for path, same in report.duplicates:
+        print(f"khsearch: skipped {path}: same content as {same}", file=sys.stderr)
+    print(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+          f"{len(report.removed)} removed, {len(report.failed)} failed; {report.embedded} paragraphs embedded, "
+          f"{report.reused} reused; {report.seconds:.1f} s", file=sys.stderr)
+    return EXIT_OK if report.ok else EXIT_PARTIAL
+
+
+def _open(a):
+    from .index import open_index
+    idx = open_index(a.index)
+    if getattr(a, "embedder", None) and a.embedder != idx.embedder_name:
+        raise IndexError_(f"{a.index} was built with embedder '{idx.embedder_name}', not '{a.embedder}': "
+                          f"rebuild with 'khsearch index --index {a.index} --embedder {a.embedder}'")
+    return idx
+
+
+def cmd_search(a) -> int:
+    from .retrieve import search
+    idx = _open(a)
+    queries = _batch(a.batch) if a.batch else [{"query": " ".join(a.query)}]
+    for q in queries:
+        if "_error" in q:
+            print(_json({"query": None, "hits": [], "error": q["_error"]}) if a.json else q["_error"])
+            continue
+        text = str(q.get("query") or q.get("question") or "")
+        hits = search(idx, text, a.k, q.get("province") or a.province)
+        if a.json:
+            print(_json({"query": text, "hits": [h.citation().to_dict() for h in hits]}), flush=True)
+        else:
+            print(f"# {text}")
+            for n, h in enumerate(hits, 1):
+                c = h.citation()
+                print(f"{n}. [{c.score:.3f}] {c.province} | {c.document} | {c.section} {c.heading}")
+                print("   " + " ".join(c.text.split())[:300])
+    return EXIT_OK
+
+
+def cmd_ask(a) -> int:
+    from .answer import ask
+    idx = _open(a)
+    questions = _batch(a.batch) if a.batch else [{"question": " ".join(a.question)}]
+    for q in questions:
+        if "_error" in q:
+            print(_json({"question": None, "found": False, "answer": q["_error"], "citations": []})
+                  if a.json else q["_error"])
+            continue
+        text = str(q.get("question") or q.get("query") or "")
+        ans = ask(idx, text, q.get("province") or a.province, a.k)
+        if a.json:
+            print(_json(ans.to_dict()), flush=True)
+            continue
+        print(ans.answer)
+        for n, c in enumerate(ans.citations[:3 if ans.found else 0], 1):
+            print(f"[{n}] {c.province} | {c.document} | mục {c.section or '—'} {c.heading}")
+            print("    " + " ".join(c.text.split()))
+    return EXIT_OK
+
+
+def cmd_parse(a) -> int:
+    from .metadata import apply_sidecar, extract
+    from .parse import parse_paragraphs
+    from .read import read
+    src = read(a.file)
+    paras = parse_paragraphs(src.text, Path(a.file).stem)
+    meta = apply_sidecar(extract(paras, src.text), Path(a.file))
+    if a.json:
+        print(_json({"metadata": meta.to_dict(), "paragraphs": [p.to_dict() for p in paras]}))
+        return EXIT_OK
+    for k, v in meta.to_dict().items():
+        print(f"{k:9s} {v if v is not None else '—'}")
+    print()
+    for p in paras:
+        depth = p.section.count(".") + (1 if p.section else 0)
+        print(f"{'  ' * depth}{p.section or '·'} [{p.kind}] {' '.join(p.text.split())[:110]}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="khsearch", description="Search and cited answers over Vietnamese plans.")
+    sub = ap.add_subparsers(dest="command", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", default=os.environ.get("KHSEARCH_INDEX", DEFAULT_INDEX),
+                        help="index folder (default: ./index or $KHSEARCH_INDEX)")
+
+    p = sub.add_parser("index", parents=[common], help="build or update the index from plan files")
+    p.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
+    p.add_argument("--embedder", help="e5-small (default), hash, sentence-transformers:<name-or-path>")
+    p.add_argument("-q", "--quiet", action="store_true")
+    p.set_defaults(run=cmd_index)
+
+    p = sub.add_parser("search", parents=[common], help="the paragraphs that best match a query")
+    p.add_argument("query", nargs="*")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--province")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--batch", metavar="FILE", help="JSON lines {\"query\": ...} from FILE or - (stdin)")
+    p.set_defaults(run=cmd_search)
+
+    p = sub.add_parser("ask", parents=[common], help="a short cited answer to a question")
+    p.add_argument("question", nargs="*")
+    p.add_argument("-k", type=int, default=5, help="citations to return")
+    p.add_argument("--province")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--batch", metavar="FILE", help="JSON lines {\"question\": ...} from FILE or - (stdin)")
+    p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("parse", help="show the paragraph tree and metadata of a plan")
+    p.add_argument("file")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_parse)
+    return ap
+
+
+def main(argv=None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+    a = build_parser().parse_args(argv)
+    try:
+        return a.run(a)
+    except IndexError_ as e:
+        print(f"khsearch: {e}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as e:  # the CLI never shows a traceback for a user's input
+        from .read import ReadError
+        if isinstance(e, (ReadError, ValueError, OSError)):
+            print(f"khsearch: {e}", file=sys.stderr)
+            return EXIT_ERROR
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,348 @@
+"""The index on disk: parsed plans, paragraph vectors and lexical arrays, updated incrementally and atomically.
+
+Layout of an index folder:
+    CURRENT               name of the live generation (replaced atomically)
+    gen-000007/           manifest.json, documents.jsonl, paragraphs.jsonl, terms.jsonl,
+                          vectors.faiss, vector_keys.json, lexical-words/, lexical-folded/, texts/
+"""
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+
+from . import __version__
+from .embed import Embedder, get_embedder
+from .metadata import apply_sidecar, extract, sidecar_path
+from .normalize import expand_abbreviations, folded_terms, words
+from .parse import CONTENT_KINDS, parse_paragraphs
+from .read import ReadError, discover, read
+from .records import Document, Paragraph
+
+FORMAT = 1
+DEFAULT_INDEX = "index"
+
+
+class IndexError_(Exception):
+    """An index that cannot be used as it is, with the way to fix it."""
+
+
+@dataclass
+class Report:
+    """What an indexing run did, file by file."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, doc_id it repeats)
+    embedded: int = 0
+    reused: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+
+def passage(p: Paragraph) -> str:
+    """What a paragraph is embedded and matched as: its heading chain, then its text."""
+    return " > ".join(p.headings + (p.text,)) if p.headings else p.text
+
+
+def terms(p: Paragraph) -> dict:
+    text = passage(p)
+    extra = expand_abbreviations(text)
+    return {"words": words(text + " " + extra), "folded": folded_terms(text + " " + extra)}
+
+
+def content_key(p: Paragraph) -> str:
+    return hashlib.sha256(passage(p).encode("utf-8")).hexdigest()[:32]
+
+
+class Index:
+    """A loaded generation: documents, searchable paragraphs, their vectors and lexical indexes."""
+
+    def __init__(self, root: Path, gen: Path):
+        self.root, self.gen = root, gen
+        try:
+            self.manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError) as e:
+            raise IndexError_(f"{gen}/manifest.json is unreadable ({e}); rebuild with 'khsearch index'") from None
+        if self.manifest.get("format") != FORMAT:
+            raise IndexError_(f"{root} was written by khsearch {self.manifest.get('khsearch')} in format "
+                              f"{self.manifest.get('format')}, this is format {FORMAT}: rebuild it with "
+                              f"'khsearch index --index {root}'")
+        try:
+            paras = [Paragraph.from_dict(json.loads(l)) for l in _lines(gen / "paragraphs.jsonl")]
+            by_doc: dict[str, list[Paragraph]] = {}
+            for p in paras:
+                by_doc.setdefault(p.doc_id, []).append(p)
+            self.documents = {d["doc_id"]: Document.from_dict(d, tuple(by_doc.get(d["doc_id"], ())))
+                              for d in map(json.loads, _lines(gen / "documents.jsonl"))}
+            self.paragraphs = [p for p in paras if p.kind in CONTENT_KINDS]
+            self.terms = [json.loads(l) for l in _lines(gen / "terms.jsonl")]
+            self.vector_keys = json.loads((gen / "vector_keys.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            raise IndexError_(f"{gen} is damaged ({e.__class__.__name__}: {e}); rebuild with "
+                              f"'khsearch index --index {root}'") from None
+        if not (len(self.paragraphs) == len(self.terms) == len(self.vector_keys)):
+            raise IndexError_(f"{gen} is inconsistent (paragraphs, terms and vectors differ in number); "
+                              f"rebuild with 'khsearch index --index {root}'")
+        self.row = {p.id: i for i, p in enumerate(self.paragraphs)}
+        self._vectors = self._lexical = None
+
+    @property
+    def embedder_name(self) -> str:
+        return self.manifest["embedder"]
+
+    @property
+    def vectors(self):
+        """The FAISS index of paragraph vectors, loaded on first use."""
+        if self._vectors is None:
+            import faiss
+            try:
+                self._vectors = faiss.read_index(str(self.gen / "vectors.faiss"))
+            except RuntimeError as e:
+                raise IndexError_(f"{self.gen}/vectors.faiss is unreadable ({e}); rebuild with 'khsearch index'") from None
+        return self._vectors
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """The paragraph vectors as one array, row i for paragraph i."""
+        if getattr(self, "_matrix", None) is None:
+            n = self.vectors.ntotal
+            self._matrix = self.vectors.reconstruct_n(0, n) if n else np.zeros((0, self.manifest["dim"]), np.float32)
+        return self._matrix
+
+    @property
+    def lexical(self) -> dict:
+        """bm25s indexes by field ('words', 'folded'), loaded on first use."""
+        if self._lexical is None:
+            import bm25s
+            try:
+                self._lexical = {f: bm25s.BM25.load(str(self.gen / f"lexical-{f}"), show_progress=False)
+                                 for f in ("words", "folded")}
+            except (OSError, ValueError) as e:
+                raise IndexError_(f"{self.gen} lexical arrays are unreadable ({e}); rebuild with 'khsearch index'") from None
+        return self._lexical
+
+    def document(self, doc_id: str) -> Document:
+        return self.documents[doc_id]
+
+
+def open_index(root=DEFAULT_INDEX) -> Index:
+    """Load the live generation of an index folder."""
+    root = Path(root)
+    current = root / "CURRENT"
+    if not current.exists():
+        raise IndexError_(f"no index at {root.resolve()}: build one with 'khsearch index corpus/ --index {root}'")
+    gen = root / current.read_text(encoding="utf-8").strip()
+    if not gen.is_dir():
+        raise IndexError_(f"{current} names {gen.name}, which is missing; rebuild with 'khsearch index --index {root}'")
+    return Index(root, gen)
+
+
+def _lines(path: Path) -> Iterable[str]:
+    with open(path, encoding="utf-8") as f:
+        yield from (l for l in f if l.strip())
+
+
+@contextmanager
+def _writer_lock(root: Path):
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / ".lock", "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexError_(f"another 'khsearch index' is updating {root}; wait for it to finish") from None
+        yield
+
+
+def _doc_id(path: Path, taken: set[str]) -> str:
+    base = re.sub(r"[^\w\-]+", "-", path.stem, flags=re.UNICODE).strip("-").lower() or "doc"
+    out, n = base, 2
+    while out in taken:
+        out, n = f"{base}-{n}", n + 1
+    return out
+
+
+def _fingerprint(path: Path, sha: str) -> str:
+    side = sidecar_path(path)
+    return sha if not side.exists() else hashlib.sha256((sha + side.read_text(encoding="utf-8")).encode()).hexdigest()
+
+
+def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
+          progress: Callable[[str, int, int], None] | None = None) -> Report:
+    """Index the plan files under `paths` into `root`, processing only what changed since the last run.
+
+    Documents whose files still exist keep their place; those whose files are gone are removed.
+    `progress(stage, done, total)` is called as files are parsed and paragraphs embedded.
+    """
+    t0, root, report = time.perf_counter(), Path(root), Report()
+    with _writer_lock(root):
+        old = open_index(root) if (root / "CURRENT").exists() else None
+        emb = embedder if isinstance(embedder, Embedder) else get_embedder(
+            embedder or (old.embedder_name if old else "e5-small"))
+        cached_terms: dict[str, dict] = {}
+        docs: dict[str, Document] = {}  # by source path: what the new generation holds
+        if old:
+            for d in old.documents.values():
+                if Path(d.path).exists():
+                    docs[d.path] = d
+                else:
+                    report.removed.append(d.path)
+            cached_terms = {p.id: t for p, t in zip(old.paragraphs, old.terms)}
+        kept = dict(docs)
+        seen = {d.sha256: d.doc_id for d in kept.values()}
+        files = discover(paths)
+        for i, f in enumerate(files):
+            if progress:
+                progress("read", i, len(files))
+            f = f.resolve()
+            prev = kept.get(str(f))
+            try:
+                src = read(f)
+                fp = _fingerprint(f, src.sha256)
+                if prev and prev.sha256 == fp:
+                    report.unchanged.append(str(f))
+                    continue
+                if fp in seen:
+                    report.duplicates.append((str(f), seen[fp]))
+                    continue
+                doc_id = prev.doc_id if prev else _doc_id(f, {d.doc_id for d in docs.values()})
+                paras = parse_paragraphs(src.text, doc_id)
+                meta = apply_sidecar(extract(paras, src.text), f)
+                text_path = None
+                if not src.native:  # offsets count into a UTF-8 copy of the decoded text
+                    text_path = _save_text(root, doc_id, fp, src.text)
+                docs[str(f)] = Document(doc_id, str(f), fp, meta, tuple(paras), text_path)
+                seen[fp] = doc_id
+                (report.updated if prev else report.added).append(str(f))
+                for p in paras:
+                    cached_terms.pop(p.id, None)
+            except (ReadError, ValueError) as e:
+                report.failed.append((str(f), e.reason if isinstance(e, ReadError) else str(e)))
+        if old and old.embedder_name == emb.name and not (report.added or report.updated or report.removed):
+            report.seconds = time.perf_counter() - t0
+            return report
+        old_vectors = _old_vectors(old) if old and old.embedder_name == emb.name else {}
+        _write(root, sorted(docs.values(), key=lambda d: d.doc_id), emb, old_vectors, cached_terms,
+               report, progress)
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def _old_vectors(old: Index | None) -> dict[str, np.ndarray]:
+    if old is None or not old.vector_keys:
+        return {}
+    vecs = old.vectors.reconstruct_n(0, old.vectors.ntotal)
+    return dict(zip(old.vector_keys, vecs))
+
+
+def _save_text(root: Path, doc_id: str, fingerprint: str, text: str) -> str:
+    """A UTF-8 copy of a decoded source, named by content so that no generation's copy is overwritten."""
+    path = root / "texts" / f"{doc_id}-{fingerprint[:12]}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _atomic_write(path, text)
+    return str(path.resolve())
+
+
+def _write(root, docs, emb, old_vectors, cached_terms, report, progress):
+    import bm25s
+    import faiss
+
+    paras = [p for d in docs for p in d.paragraphs]
+    searchable = [p for p in paras if p.kind in CONTENT_KINDS]
+    keys = [content_key(p) for p in searchable]
+    todo = [(i, passage(p)) for i, (p, k) in enumerate(zip(searchable, keys)) if k not in old_vectors]
+    vecs = np.zeros((len(searchable), emb.dim), np.float32)
+    for i, k in enumerate(keys):
+        if k in old_vectors:
+            vecs[i] = old_vectors[k]
+    if todo:
+        done = [0]
+
+        def tick(n):
+            done[0] += n
+            if progress:
+                progress("embed", done[0], len(todo))
+        vecs[[i for i, _ in todo]] = emb.passages([t for _, t in todo], progress=tick)
+    report.embedded, report.reused = len(todo), len(searchable) - len(todo)
+    all_terms = [cached_terms.get(p.id) or terms(p) for p in searchable]
+
+    gens = sorted(root.glob("gen-*"))
+    number = int(gens[-1].name.split("-")[1]) + 1 if gens else 1
+    tmp = root / f".tmp-gen-{os.getpid()}-{number:06d}"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    manifest = {"khsearch": __version__, "format": FORMAT, "embedder": emb.name, "dim": emb.dim,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "paragraphs": len(searchable),
+                "documents": {d.doc_id: {"path": d.path, "sha256": d.sha256, "paragraphs": len(d.paragraphs)}
+                              for d in docs}}
+    _dump_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in docs))
+    _dump_jsonl(tmp / "paragraphs.jsonl", (p.to_dict() for p in paras))
+    _dump_jsonl(tmp / "terms.jsonl", all_terms)
+    (tmp / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
+    flat = faiss.IndexFlatIP(emb.dim)
+    if len(vecs):
+        flat.add(vecs)
+    faiss.write_index(flat, str(tmp / "vectors.faiss"))
+    for f in ("words", "folded"):
+        bm = bm25s.BM25()
+        bm.index([t[f] or ["∅"] for t in all_terms] or [["∅"]], show_progress=False)
+        bm.save(str(tmp / f"lexical-{f}"), show_progress=False)
+    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _fsync_tree(tmp)
+    gen = root / f"gen-{number:06d}"
+    os.rename(tmp, gen)
+    _atomic_write(root / "CURRENT", gen.name)
+    for g in gens[:-1]:  # keep the previous generation for readers that opened it
+        shutil.rmtree(g, ignore_errors=True)
+    _remove_unused_texts(root, [gens[-1]] if gens else [], docs)
+
+
+def _remove_unused_texts(root: Path, older: list[Path], docs) -> None:
+    used = {d.text_path for d in docs if d.text_path}
+    for g in older:
+        try:
+            used |= {json.loads(l).get("text_path") for l in _lines(g / "documents.jsonl")}
+        except OSError:
+            pass
+    for t in (root / "texts").glob("*.txt"):
+        if str(t.resolve()) not in used:
+            t.unlink(missing_ok=True)
+
+
+def _dump_jsonl(path: Path, rows):
+    with open(path, "w", encoding="utf-8") as f:
+        for r in rows:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+
+def _atomic_write(path: Path, text: str):
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "w", encoding="utf-8", newline="") as f:
+        f.write(text)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _fsync_tree(folder: Path):
+    for p in folder.rglob("*"):
+        if p.is_file():
+            with open(p, "rb") as f:
+                os.fsync(f.fileno())

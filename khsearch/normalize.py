@@ -1,0 +1,102 @@
+"""Normalised and accent-folded forms of Vietnamese text, for matching only (citations keep the original)."""
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+
+_DASHES = dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u00ad"), "-")
+_QUOTES = {**dict.fromkeys(map(ord, "\u201c\u201d\u201e\u201f\u00ab\u00bb"), '"'),
+           **dict.fromkeys(map(ord, "\u2018\u2019\u201a\u201b"), "'")}
+_SPACES = dict.fromkeys(map(ord, "\u00a0\u2007\u202f\u2009\u200a\u3000\t"), " ")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff"), None)
+_LOOKALIKES = {ord("\u00d0"): "Đ", ord("\u0110"): "Đ", ord("\u0189"): "Đ"}
+_TABLE = {**_DASHES, **_QUOTES, **_SPACES, **_INVISIBLE, **_LOOKALIKES}
+
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
+# Old and new tone placement in open 'oa', 'oe', 'uy' syllables (hòa/hoà, thúy/thuý): the mark goes
+# on the second vowel. Checked on decomposed text, so the second vowel carries no mark of its own.
+_TONE_MOVE = re.compile(rf"([oOuU])([{_TONES}])([aAeEyY])(?![\w\u0300-\u036f])")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def unify_tones(text: str) -> str:
+    """Put tone marks of open oa/oe/uy syllables in one place, so 'hòa' and 'hoà' compare equal."""
+    d = unicodedata.normalize("NFD", text)
+    return unicodedata.normalize("NFC", _TONE_MOVE.sub(lambda m: m[1] + m[3] + m[2], d))
+
+
+def normalize(text: str) -> str:
+    """NFC, one tone placement, plain dashes, quotes and spaces; the same length is not promised."""
+    return unify_tones(nfc(text).translate(_TABLE))
+
+
+def fold(text: str) -> str:
+    """Accent-folded lower case: 'Cơ quan nào chủ trì' -> 'co quan nao chu tri'."""
+    d = unicodedata.normalize("NFD", normalize(text).lower().replace("đ", "d"))
+    return "".join(c for c in d if not unicodedata.combining(c))
+
+
+def has_diacritics(text: str) -> bool:
+    return fold(text) != normalize(text).lower()
+
+
+_WORD = re.compile(r"[^\W_]+(?:[&/][^\W_]+)*", re.UNICODE)
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased syllables (words between spaces and punctuation), normalised."""
+    return _WORD.findall(normalize(text).lower())
+
+
+def loose(text: str) -> str:
+    """Case-folded, punctuation and white space collapsed: how two renderings of a phrase compare."""
+    return " ".join(_WORD.findall(normalize(text).casefold()))
+
+
+# --- reviewed tables -------------------------------------------------------------------------------
+
+def read_table(name: str) -> list[list[str]]:
+    """Rows of a tab-separated table in khsearch/data, without comments and blank lines."""
+    text = resources.files("khsearch").joinpath("data").joinpath(name).read_text(encoding="utf-8")
+    rows = csv.reader((l for l in text.splitlines() if l.strip() and not l.startswith("#")), delimiter="\t")
+    return [[c.strip() for c in row] for row in rows]
+
+
+@lru_cache(maxsize=None)
+def abbreviations() -> dict[str, str]:
+    """Abbreviation as written (any case of its letters) -> full form, from data/abbreviations.tsv."""
+    return {row[0]: row[1] for row in read_table("abbreviations.tsv")}
+
+
+@lru_cache(maxsize=None)
+def _abbr_pattern() -> re.Pattern:
+    keys = sorted(abbreviations(), key=len, reverse=True)
+    return re.compile(r"(?<![\w&-])(" + "|".join(re.escape(k) for k in keys) + r")(?![\w&])")
+
+
+def expand_abbreviations(text: str) -> str:
+    """The full forms of the abbreviations a text uses, space-joined (for matching, not display)."""
+    table = abbreviations()
+    return " ".join(table[m] for m in _abbr_pattern().findall(normalize(text)))
+
+
+# --- tokens for lexical search ---------------------------------------------------------------------
+
+def words(text: str) -> list[str]:
+    """underthesea word segmentation of normalised lower-cased text: ['cai_nghiện', 'ma', 'túy', ...]."""
+    from underthesea import word_tokenize  # heavy: imported on first use
+
+    flat = " ".join(syllables(text))
+    return [w.replace(" ", "_") for w in word_tokenize(flat)] if flat else []
+
+
+def folded_terms(text: str) -> list[str]:
+    """Accent-folded syllables and syllable pairs: 'cai nghien' matches whichever way it is typed."""
+    sy = fold(" ".join(syllables(text))).split()
+    return sy + [a + "_" + b for a, b in zip(sy, sy[1:])]

@@ -1,0 +1,330 @@
+"""Read a plan file into text: .txt in the encodings Vietnamese offices use, .docx, .pdf with a text layer, .html."""
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import re
+import unicodedata
+from functools import lru_cache
+from itertools import groupby
+from pathlib import Path
+
+from .normalize import read_table
+from .records import Source
+
+SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+MAX_BYTES = 200 * 2**20  # a plan is a few MB at most; refuse rather than fill memory
+BINARY = "binary file, not text"
+LEGACY = ("looks like a legacy Vietnamese encoding (TCVN3/VNI/Windows-1258), but which one is unclear; "
+          "convert it to Unicode (e.g. with Unikey) and save it as UTF-8")
+_HINTS = {".doc": "old Word format: open it in Word or LibreOffice and save it as .docx"}
+
+
+class ReadError(Exception):
+    """A file that cannot be read, with the reason in words a user can act on."""
+
+    def __init__(self, path, reason: str):
+        self.path, self.reason = str(path), reason
+        super().__init__(f"{path}: {reason}")
+
+
+class _Unreadable(Exception):
+    """Raised by a format reader; `read` adds the path and turns it into ReadError."""
+
+
+def discover(paths) -> list[Path]:
+    """The plan files named by `paths`, folders searched recursively, in a stable order."""
+    found = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
+                            and not f.name.startswith("~$")  # Word's lock file beside an open document
+                            and not any(part.startswith(".") for part in f.relative_to(p).parts))
+        else:
+            found.append(p)
+    return found
+
+
+def read(path) -> Source:
+    """Read one file; raises ReadError naming the file and the reason."""
+    path = Path(path).resolve()
+    suffix = path.suffix.lower()
+    try:
+        if path.is_dir():
+            raise ReadError(path, "is a folder, not a file")
+        size = path.stat().st_size
+        if suffix not in SUFFIXES:
+            raise ReadError(path, _HINTS.get(suffix) or f"unsupported file type '{suffix or '(none)'}' "
+                                                        f"(expected one of {', '.join(SUFFIXES)})")
+        if size > MAX_BYTES:
+            raise ReadError(path, f"the file is {size / 2**20:.1f} MB, over the {MAX_BYTES / 2**20:.0f} MB limit")
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ReadError(path, "no such file") from None
+    except PermissionError:
+        raise ReadError(path, "permission denied") from None
+    except OSError as e:
+        raise ReadError(path, f"cannot read: {e.strerror or e}") from None
+    if not raw:
+        raise ReadError(path, "the file is empty")
+    fmt = "html" if suffix == ".htm" else suffix[1:]
+    try:
+        text, encoding, native, warnings = _READERS[fmt](raw)
+    except _Unreadable as e:
+        raise ReadError(path, str(e)) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")  # what open() does in universal-newline mode
+    if not text.replace("\ufeff", "").strip():
+        raise ReadError(path, "the file is empty (only white space)" if fmt == "txt" else "no text in the file")
+    return Source(str(path), text, hashlib.sha256(raw).hexdigest(), fmt, encoding, native, tuple(warnings))
+
+
+# --- plain text ------------------------------------------------------------------------------------
+
+def _read_txt(raw: bytes):
+    """(text, encoding, native, warnings) of a text file: BOMs, UTF-16 without one, UTF-8, then guesses."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16"), "utf-16", False, ()
+        except UnicodeDecodeError:
+            raise _Unreadable("starts with a UTF-16 byte-order mark but is not valid UTF-16") from None
+    if b"\x00" in raw:
+        order = _utf16_order(raw)
+        text = _decode_or_none(raw, order) if order else None
+        if text is None or _looks_binary(text):
+            raise _Unreadable(BINARY)
+        return text, order, False, ("no byte-order mark: read as UTF-16 from the pattern of NUL bytes",)
+    try:
+        text = raw.decode("utf-8")  # a BOM stays as U+FEFF, as open(encoding="utf-8") keeps it
+        return text, "utf-8-sig" if text.startswith("\ufeff") else "utf-8", True, ()
+    except UnicodeDecodeError:
+        return _guess(raw)
+
+
+def _utf16_order(raw: bytes):
+    """'utf-16-le' or 'utf-16-be' when the NUL bytes fall on one side of the byte pairs, as in UTF-16 text."""
+    half = len(raw) // 2
+    if len(raw) % 2 or not half:
+        return None
+    even, odd = raw[0::2].count(0), raw[1::2].count(0)
+    if odd >= 0.3 * half and even <= 0.02 * half:
+        return "utf-16-le"
+    if even >= 0.3 * half and odd <= 0.02 * half:
+        return "utf-16-be"
+    return None
+
+
+def _decode_or_none(raw: bytes, encoding: str):
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError:
+        return None
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufffd\ue000-\uf8ff]")
+
+
+def _looks_binary(text: str) -> bool:
+    """Control characters in more than 1% of a guessed decoding: the bytes were not text."""
+    sample = text[:100_000]
+    return "\x00" in sample or len(_CONTROL.findall(sample)) > 0.01 * len(sample)
+
+
+def _guess(raw: bytes):
+    """Decode bytes that are not UTF-8: a damaged UTF-8 file, TCVN3, VNI, Windows-1258, else a guess."""
+    repaired = raw.decode("utf-8", "replace")
+    bad = repaired.count("\ufffd")
+    if sum(ord(c) > 127 for c in repaired) - bad >= 20 * bad:  # a few broken bytes in real UTF-8
+        return repaired, "utf-8", False, (f"{bad} invalid UTF-8 byte(s) replaced by U+FFFD",)
+    sample = raw[:200_000]
+    if _looks_binary(_surface(sample)):
+        raise _Unreadable(BINARY)
+    name, close = _best_reading({name: _decode_as(sample, name) for name in _CONVERTED})
+    if name:
+        return _decode_as(raw, name), name, False, (_CONVERTED[name],)
+    if close:
+        raise _Unreadable(LEGACY)
+    from charset_normalizer import from_bytes  # lazy: only for files no Vietnamese reading fits
+    best = from_bytes(raw, cp_exclusion=["utf_16", "utf_16_le", "utf_16_be", "utf_32"]).best()  # no NULs: not UTF-16
+    if best is None or _looks_binary(str(best)):
+        raise _Unreadable("cannot tell the text encoding; save the file as UTF-8")
+    return str(best), best.encoding, False, (f"guessed the text encoding ({best.encoding}); "
+                                             "check the text, or save the file as UTF-8",)
+
+
+_CONVERTED = {"tcvn3": "converted from the TCVN3 (ABC, .VnTime) font encoding to Unicode NFC; "
+                       "capitals set in .VnTimeH fonts come out lower case",
+              "vni": "converted from the VNI (VNI-Times) font encoding to Unicode NFC",
+              "windows-1258": "decoded as Windows-1258 and its separate tone marks composed to NFC"}
+
+
+# --- legacy Vietnamese encodings ---------------------------------------------------------------------
+
+_CP1252 = {b: bytes([b]).decode("cp1252") for b in range(0x80, 0xA0) if b not in (0x81, 0x8D, 0x8F, 0x90, 0x9D)}
+
+
+def _surface(raw: bytes) -> str:
+    """Bytes as Windows-1252 characters: how a legacy-font file looks, and what the tables are keyed on."""
+    return raw.decode("latin-1").translate(_CP1252)
+
+
+@lru_cache(maxsize=None)
+def _legacy_tables() -> dict[str, tuple[re.Pattern, dict[str, str]]]:
+    """Encoding -> (pattern of its byte sequences, longest first; sequence -> letter), from data/legacy_fonts.tsv."""
+    tables: dict[str, dict[str, str]] = {}
+    for encoding, hex_bytes, _seen_as, letter in read_table("legacy_fonts.tsv"):
+        tables.setdefault(encoding, {})[_surface(bytes.fromhex(hex_bytes))] = letter
+    return {enc: (re.compile("|".join(map(re.escape, sorted(t, key=len, reverse=True)))), t)
+            for enc, t in tables.items()}
+
+
+def _decode_as(raw: bytes, encoding: str) -> str:
+    """Bytes read as one of the Vietnamese 8-bit encodings, in Unicode NFC."""
+    if encoding == "windows-1258":
+        return unicodedata.normalize("NFC", raw.decode("cp1258", "replace"))
+    return _convert(_surface(raw), encoding)
+
+
+def _convert(surface: str, encoding: str) -> str:
+    """Text in a legacy font encoding (as Windows-1252 characters) -> Unicode NFC."""
+    pattern, table = _legacy_tables()[encoding]
+    return unicodedata.normalize("NFC", pattern.sub(lambda m: table[m[0]], surface))
+
+
+_NUCLEI = sorted("a ă â e ê i o ô ơ u ư y ai ao au ay âu ây eo êu ia iê iu oa oă oe oi ôi ơi oo ua uâ uê ui uô uơ uy "
+                 "ưa ưi ưu ươ yê iêu oai oao oay oeo uây uôi uya uyê uyu ươi ươu yêu".split(), key=len, reverse=True)
+_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnpqrstvx])?"
+                       rf"(?:{'|'.join(_NUCLEI)})(?:ch|ng|nh|[cmnpt])?")
+_TONE_MARKS = dict.fromkeys(map(ord, "\u0300\u0301\u0303\u0309\u0323"))
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _is_syllable(word: str) -> bool:
+    """A Vietnamese syllable: initial, vowel nucleus, final, and at most one tone mark."""
+    decomposed = unicodedata.normalize("NFD", word.lower())
+    bare = decomposed.translate(_TONE_MARKS)
+    return len(decomposed) - len(bare) <= 1 and bool(_SYLLABLE.fullmatch(unicodedata.normalize("NFC", bare)))
+
+
+def _syllable_share(text: str) -> tuple[float, int]:
+    """Of the words of 2+ letters with a non-ASCII one, the share that are Vietnamese syllables, and their count."""
+    words = [w for w in _LETTERS.findall(unicodedata.normalize("NFC", text[:200_000])) if len(w) > 1 and not w.isascii()]
+    return (sum(map(_is_syllable, words)) / len(words), len(words)) if words else (0.0, 0)
+
+
+def _best_reading(readings: dict[str, str]) -> tuple[str | None, bool]:
+    """(the reading that is clearly Vietnamese, or None; whether some reading comes close)."""
+    scored = sorted(((*_syllable_share(text), name) for name, text in readings.items()), reverse=True)
+    (best, count, name), runner_up = scored[0], (scored[1][0] if len(scored) > 1 else 0.0)
+    if count >= 3 and best >= 0.8 and best - runner_up >= 0.2:
+        return name, True
+    return None, count >= 3 and best >= 0.5
+
+
+def _repair_legacy(text: str) -> tuple[str, tuple[str, ...]]:
+    """Text extracted from a document set in a TCVN3 or VNI font, converted; any other text unchanged."""
+    sample = text[:200_000]
+    name, _ = _best_reading({"unicode": sample, **{name: _convert(sample, name) for name in _legacy_tables()}})
+    return (_convert(text, name), (_CONVERTED[name],)) if name in _legacy_tables() else (text, ())
+
+
+# --- documents ---------------------------------------------------------------------------------------
+
+def _read_docx(raw: bytes):
+    import docx  # lazy: lxml and python-docx are only needed for .docx
+    if raw.startswith(b"\xd0\xcf\x11\xe0"):
+        raise _Unreadable("an old Word .doc file named .docx: open it in Word or LibreOffice and save it as .docx")
+    try:
+        blocks = [_docx_block(item) for item in docx.Document(io.BytesIO(raw)).iter_inner_content()]
+    except Exception as e:  # python-docx raises many kinds of error on a damaged package
+        raise _Unreadable(f"not a readable .docx file ({type(e).__name__}: {e})") from None
+    text, warnings = _repair_legacy("\n\n".join(b for b in blocks if b.strip()))
+    return text, "", False, warnings
+
+
+def _docx_block(item) -> str:
+    """A paragraph's text, or a table as rows of cells joined by ' | ', one row per line."""
+    if not hasattr(item, "rows"):
+        return item.text
+    rows = []
+    for row in item.rows:
+        cells = row.cells  # a merged cell comes once per grid column it spans: keep it once
+        texts = {id(cell._tc): " ".join(cell.text.split()) for cell in cells}.values()
+        if any(texts):
+            rows.append(" | ".join(texts))
+    return "\n".join(rows)
+
+
+def _read_pdf(raw: bytes):
+    from pypdf import PdfReader  # lazy
+    from pypdf.errors import DependencyError, FileNotDecryptedError
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise FileNotDecryptedError("needs a password")
+        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+    except FileNotDecryptedError:
+        raise _Unreadable("the PDF is encrypted (password-protected): save an unprotected copy") from None
+    except DependencyError as e:  # AES-encrypted PDFs need the optional 'cryptography' package
+        raise _Unreadable(f"the PDF is encrypted and cannot be opened here ({e})") from None
+    except Exception as e:  # pypdf raises many kinds of error on a damaged file
+        raise _Unreadable(f"not a readable PDF ({type(e).__name__}: {e})") from None
+    if not pages:
+        raise _Unreadable("the PDF has no pages")
+    if not any(pages):
+        raise _Unreadable("no text layer (scanned PDF?): it needs OCR before indexing")
+    text, warnings = _repair_legacy("\n\n".join(p for p in pages if p))
+    return text, "", False, warnings
+
+
+# --- web pages ---------------------------------------------------------------------------------------
+
+_META_CHARSET = re.compile(rb"""<meta[^>]*?charset\s*=\s*["']?\s*([-\w.:]+)""", re.IGNORECASE)
+
+
+def _read_html(raw: bytes):
+    html, encoding, warnings = _decode_html(raw)
+    import trafilatura  # lazy: heavy, and only web pages need it
+    try:
+        main = trafilatura.extract(html, include_tables=True, favor_recall=True, include_comments=False,
+                                   deduplicate=False)
+    except Exception as e:  # lxml can fail on badly broken markup
+        raise _Unreadable(f"cannot parse the HTML page ({type(e).__name__}: {e})") from None
+    if not main or not main.strip():
+        raise _Unreadable("no main text found in the HTML page")
+    text, fixed = _repair_legacy(_html_blocks(main))
+    return text, encoding, False, (*warnings, *fixed)
+
+
+def _decode_html(raw: bytes) -> tuple[str, str, tuple[str, ...]]:
+    """The page as text: a BOM first, then the <meta> charset, then the same guesses as for .txt."""
+    declared = _META_CHARSET.search(raw[:8192])
+    if raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not declared:
+        text, encoding, _native, warnings = _read_txt(raw)
+        return text.lstrip("\ufeff"), encoding, warnings
+    name = declared[1].decode("ascii", "replace")
+    try:
+        codec = codecs.lookup(name).name
+        codec = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "utf-16": "utf-8",
+                 "utf-16-le": "utf-8", "utf-16-be": "utf-8"}.get(codec, codec)  # as browsers do (WHATWG)
+        text, warnings = _decode_or_none(raw, codec), ()
+    except LookupError:  # not a codec, or not a text codec
+        text, encoding, _native, warnings = _read_txt(raw)
+        return text, encoding, (f"unknown charset '{name}' in the page; read as {encoding}", *warnings)
+    if text is None:
+        text, warnings = raw.decode(codec, "replace"), (f"bytes that are not valid {codec} replaced by U+FFFD",)
+    if codec == "cp1258":
+        return unicodedata.normalize("NFC", text), "windows-1258", (_CONVERTED["windows-1258"], *warnings)
+    return text, codec, warnings
+
+
+def _html_blocks(extracted: str) -> str:
+    """Trafilatura's lines as blocks with blank lines between; table rows '| a | b |' as 'a | b', one per line."""
+    blocks: list[str] = []
+    lines = (line.strip() for line in extracted.splitlines() if line.strip())
+    for is_row, group in groupby(lines, key=lambda line: line.startswith("|")):
+        blocks += ["\n".join(row.strip("|").strip() for row in group)] if is_row else list(group)
+    return "\n\n".join(blocks)
+
+
+_READERS = {"txt": _read_txt, "docx": _read_docx, "pdf": _read_pdf, "html": _read_html}
