@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from .facts import ROLES, agencies_in, assignments, clauses, targets
 from .index import Index
-from .normalize import fold, normalize, read_table, syllables
+from .normalize import fold, folded_terms, has_diacritics, normalize, read_table, syllables
 from .records import Answer, Citation, Hit, Paragraph
 from .retrieve import scope, search, strip_places
 
@@ -37,10 +37,17 @@ def intent(question: str) -> str:
 
 def asked_unit(question: str) -> str | None:
     """The unit a target question asks for ('%' for 'bao nhiêu phần trăm'), or None."""
-    q = fold(question)
-    after = q.split("bao nhieu", 1)[1] if "bao nhieu" in q else q
-    for phrase, unit in sorted(_cue_table().get("asked_unit", []), key=lambda r: -len(r[0])):
-        if _has(after[:40], phrase) or (phrase in ("ty le", "phan tram", "%") and _has(q, phrase)):
+    q = " ".join(syllables(question))
+    if has_diacritics(question):  # folded 'dong' is both 'đồng' and 'động': compare with the accents
+        cues = [(" ".join(syllables(r[1])), r[2]) for r in read_table("cues.tsv") if r[0] == "asked_unit"]
+    else:
+        q, cues = fold(q), _cue_table().get("asked_unit", [])
+    after = " ".join(q.split("bao nhiêu" if has_diacritics(question) else "bao nhieu", 1)[1].split()[:3]) \
+        if re.search(r"bao nhi[eê]u", q) else ""
+    if "%" in question:
+        return "%"
+    for phrase, unit in sorted(cues, key=lambda r: -len(r[0])):
+        if phrase and (after.startswith(phrase) or (unit == "%" and _has(q, phrase))):
             return unit
     return None
 
@@ -78,11 +85,16 @@ def ask(index: Index, question: str, province: str | None = None, k: int = 5) ->
                       tuple(h.citation() for h in hits[:k]), kind, where)
     candidates = [h for h in hits[:3] if h.score >= CLOSE * hits[0].score]
     if kind == "target":
-        return _target(question, hits, candidates, k, where)
+        return _target(question, hits, k, where)
     if kind == "agency":
         got = _agency(question, hits, candidates, k, where)
         if got:
             return got
+    named = {a for a, _, _ in agencies_in(question)}
+    if named:  # 'Đoàn Thanh niên được giao nhiệm vụ gì': the best paragraph that assigns it a task
+        own = [h for h in hits if named & {a.agency for a in assignments(h.paragraph)}]
+        if own:
+            hits = [own[0]] + [h for h in hits if h is not own[0]]
     return _general(question, hits, k, kind, where)
 
 
@@ -108,19 +120,28 @@ def _agency(question, hits, candidates, k, where) -> Answer | None:
     return None
 
 
-def _target(question, hits, candidates, k, where) -> Answer:
+def _clause_score(words: set[str], pairs: set[str], clause: str) -> int:
+    terms = set(folded_terms(clause))
+    return len(words & terms) + 2 * len(pairs & terms)
+
+
+def _question_terms(question: str) -> tuple[set[str], set[str]]:
+    """Content words of a question and its word pairs (the pairs tell 'dạy nghề' from 'điều trị')."""
+    return content_words(question), {t for t in folded_terms(strip_places(question)) if "_" in t}
+
+
+def _target(question, hits, k, where) -> Answer:
     unit = asked_unit(question)
-    words = content_words(question)
+    words, pairs = _question_terms(question)
     best = None
-    for rank, h in enumerate(candidates):
+    for rank, h in enumerate(hits[:5]):
         ts = [t for t in targets(h.paragraph) if _unit_fits(unit, t.unit)]
         for s, e in clauses(h.paragraph.text) or [(0, len(h.paragraph.text))]:
             clause = h.paragraph.text[s:e]
             mine = [t for t in ts if t.phrase == " ".join(clause.split()) or h.paragraph.kind == "table_row"]
             if not mine:
                 continue
-            overlap = len(words & set(fold(clause).split())) / (len(words) or 1)
-            score = overlap + (0.3 if rank == 0 else 0)
+            score = _clause_score(words, pairs, clause) * h.score - rank
             if best is None or score > best[0]:
                 best = (score, h, (s, e), mine)
     if best is None:
@@ -144,9 +165,9 @@ def _general(question, hits, k, kind, where) -> Answer:
     h = hits[0]
     text = h.paragraph.text
     spans = clauses(text) or [(0, len(text))]
-    words = content_words(question)
+    words, pairs = _question_terms(question)
     if len(text) > 400 and len(spans) > 1:
-        s, e = max(spans, key=lambda se: len(words & set(fold(text[se[0]:se[1]]).split())))
+        s, e = max(spans, key=lambda se: _clause_score(words, pairs, text[se[0]:se[1]]))
     else:
         s, e = 0, len(text)
     return Answer(question, True, " ".join(text[s:e].split()), _cite(hits, h, k, (s, e)), kind, where,

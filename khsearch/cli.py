@@ -48,7 +48,7 @@ def cmd_index(a) -> int:
         bars[stage].n = done
         bars[stage].refresh()
 
-    report = build(a.paths or ["corpus"], a.index, a.embedder, progress)
+    report = build(a.paths or ["corpus"], a.index, a.embedder, progress, rebuild=a.rebuild)
     for b in bars.values():
         b.close()
     for path, reason in report.failed:
@@ -112,6 +112,61 @@ def cmd_ask(a) -> int:
     return EXIT_OK
 
 
+def cmd_compare(a) -> int:
+    from .compare import compare, rows_to_csv, rows_to_markdown
+    rows = compare(_open(a), " ".join(a.topic), a.province)
+    if a.json:
+        print(_json([r.to_dict() for r in rows]))
+    elif a.csv:
+        sys.stdout.write(rows_to_csv(rows))
+    else:
+        print(rows_to_markdown(rows))
+    return EXIT_OK
+
+
+def cmd_facts(a) -> int:
+    from .compare import plan_facts
+    idx = _open(a)
+    found_a, found_t = plan_facts(idx, a.province, a.agency)
+    if a.json:
+        print(_json({"assignments": [x.to_dict() for x in found_a], "targets": [t.to_dict() for t in found_t]}))
+        return EXIT_OK
+    for x in found_a:
+        d = next(p for p in idx.documents.values() if p.doc_id == x.doc_id)
+        print(f"{d.metadata.province} | {x.agency} ({x.role}) | {x.task[:140]}")
+    for t in found_t:
+        d = idx.documents[t.doc_id]
+        print(f"{d.metadata.province} | {t.comparator + ' ' if t.comparator else ''}{t.value} {t.unit}"
+              f"{' | ' + t.deadline if t.deadline else ''} | {t.phrase[:140]}")
+    return EXIT_OK
+
+
+def cmd_eval(a) -> int:
+    from .evaluate import evaluate, read_gold
+    ev = evaluate(_open(a), read_gold(a.gold))
+    if a.json:
+        for r in ev.rows:
+            print(_json(r))
+    summary = ev.summary()
+    print("  ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in summary.items()))
+    missed = [r["id"] for r in ev.rows if not all(r.get(k, True) for k in ("found", "answer", "citation"))]
+    print("missed:", " ".join(missed) or "none")
+    return EXIT_OK
+
+
+def cmd_serve(a) -> int:
+    try:
+        from .ui import serve
+    except ImportError as e:
+        print(f"khsearch: the chat page needs gradio ({e}): pip install 'khsearch[ui]'. An example instead:",
+              file=sys.stderr)
+        a.question, a.json, a.batch, a.k, a.province, a.embedder = \
+            ["Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?"], False, None, 3, None, None
+        return cmd_ask(a)
+    serve(a.index, host=a.host, port=a.port)
+    return EXIT_OK
+
+
 def cmd_parse(a) -> int:
     from .metadata import apply_sidecar, extract
     from .parse import parse_paragraphs
@@ -141,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("index", parents=[common], help="build or update the index from plan files")
     p.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
     p.add_argument("--embedder", help="e5-small (default), hash, sentence-transformers:<name-or-path>")
+    p.add_argument("--rebuild", action="store_true", help="re-parse every file (unchanged vectors are reused)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(run=cmd_index)
 
@@ -149,6 +205,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--province")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--embedder", help="fail unless the index was built with this embedder")
     p.add_argument("--batch", metavar="FILE", help="JSON lines {\"query\": ...} from FILE or - (stdin)")
     p.set_defaults(run=cmd_search)
 
@@ -157,8 +214,34 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=5, help="citations to return")
     p.add_argument("--province")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--embedder", help="fail unless the index was built with this embedder")
     p.add_argument("--batch", metavar="FILE", help="JSON lines {\"question\": ...} from FILE or - (stdin)")
     p.set_defaults(run=cmd_ask)
+
+    p = sub.add_parser("compare", parents=[common], help="how the plans compare on a topic")
+    p.add_argument("topic", nargs="+")
+    p.add_argument("--province", action="append", help="only these provinces (repeatable)")
+    fmt = p.add_mutually_exclusive_group()
+    fmt.add_argument("--json", action="store_true")
+    fmt.add_argument("--csv", action="store_true")
+    fmt.add_argument("--markdown", action="store_true", help="a Markdown table (the default)")
+    p.set_defaults(run=cmd_compare)
+
+    p = sub.add_parser("facts", parents=[common], help="who does what, and the targets, of the indexed plans")
+    p.add_argument("--province")
+    p.add_argument("--agency")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(run=cmd_facts)
+
+    p = sub.add_parser("eval", parents=[common], help="score on your own gold questions (dev.jsonl format)")
+    p.add_argument("gold")
+    p.add_argument("--json", action="store_true", help="one line per question as well")
+    p.set_defaults(run=cmd_eval)
+
+    p = sub.add_parser("serve", parents=[common], help="the chat page (Gradio)")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("parse", help="show the paragraph tree and metadata of a plan")
     p.add_argument("file")
@@ -170,9 +253,12 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     logging.getLogger("bm25s").setLevel(logging.WARNING)  # it logs every index build at DEBUG
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     a = build_parser().parse_args(argv)
     try:
         return a.run(a)
+    except BrokenPipeError:  # output piped into head and the like
+        return EXIT_OK
     except IndexError_ as e:
         print(f"khsearch: {e}", file=sys.stderr)
         return EXIT_ERROR

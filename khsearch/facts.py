@@ -154,8 +154,9 @@ def assignments(p: Paragraph) -> list[Assignment]:
 
 
 def document_assignments(doc: Document) -> list[Assignment]:
+    """Assignments of a plan's task paragraphs (an agency heading itself states no task)."""
     from .parse import CONTENT_KINDS
-    return [a for p in doc.paragraphs if p.kind in CONTENT_KINDS for a in assignments(p)]
+    return [a for p in doc.paragraphs if p.kind in CONTENT_KINDS - {"heading", "title"} for a in assignments(p)]
 
 
 # --- targets --------------------------------------------------------------------------------------
@@ -175,8 +176,9 @@ def _quantity() -> re.Pattern:
         rf"(?:(?P<pct>%|phan tram)|(?P<unit>{units})(?![a-z]))")
 
 
-_DEADLINE = re.compile(r"(?:den|truoc|trong|nam|hang nam|moi nam|giai doan)\s*(?:ngay\s*)?"
-                       r"(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4}|\d{4}(?:\s*-\s*\d{4})?)|hang nam|moi nam")
+_DATE = r"(?:\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4}|\d{4}(?:\s*-\s*\d{4})?)"
+_DEADLINE = re.compile(rf"(?:(?:den|truoc|trong|tu)\s+)?(?:ngay|nam|thang|giai doan)\s+{_DATE}"
+                       rf"|(?:den|truoc)\s+{_DATE}|hang nam|moi nam")
 
 
 def clauses(text: str) -> list[tuple[int, int]]:

@@ -56,9 +56,12 @@ class Report:
         return not self.failed
 
 
+HEADING_MAX = 140  # longer chain entries are whole list items that a paragraph continues, not headings
+
+
 def passage(p: Paragraph) -> str:
-    """What a paragraph is embedded and matched as: its heading chain, then its text."""
-    return " > ".join(p.headings + (p.text,)) if p.headings else p.text
+    """What a paragraph is embedded and matched as: its headings, then its text."""
+    return " > ".join([h for h in p.headings if len(h) <= HEADING_MAX] + [p.text])
 
 
 def terms(p: Paragraph) -> dict:
@@ -184,11 +187,12 @@ def _fingerprint(path: Path, sha: str) -> str:
 
 
 def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
-          progress: Callable[[str, int, int], None] | None = None) -> Report:
+          progress: Callable[[str, int, int], None] | None = None, rebuild: bool = False) -> Report:
     """Index the plan files under `paths` into `root`, processing only what changed since the last run.
 
     Documents whose files still exist keep their place; those whose files are gone are removed.
-    `progress(stage, done, total)` is called as files are parsed and paragraphs embedded.
+    `progress(stage, done, total)` is called as files are parsed and paragraphs embedded. `rebuild`, or an
+    index written by another khsearch version, re-parses every file (vectors of unchanged passages are reused).
     """
     t0, root, report = time.perf_counter(), Path(root), Report()
     with _writer_lock(root):
@@ -197,13 +201,15 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
             embedder or (old.embedder_name if old else "e5-small"))
         cached_terms: dict[str, dict] = {}
         docs: dict[str, Document] = {}  # by source path: what the new generation holds
+        rebuild = rebuild or bool(old and old.manifest.get("khsearch") != __version__)
         if old:
             for d in old.documents.values():
                 if Path(d.path).exists():
                     docs[d.path] = d
                 else:
                     report.removed.append(d.path)
-            cached_terms = {p.id: t for p, t in zip(old.paragraphs, old.terms)}
+            if not rebuild:
+                cached_terms = {p.id: t for p, t in zip(old.paragraphs, old.terms)}
         kept = dict(docs)
         seen = {d.sha256: d.doc_id for d in kept.values()}
         files = discover(paths)
@@ -215,10 +221,10 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
             try:
                 src = read(f)
                 fp = _fingerprint(f, src.sha256)
-                if prev and prev.sha256 == fp:
+                if prev and prev.sha256 == fp and not rebuild:
                     report.unchanged.append(str(f))
                     continue
-                if fp in seen:
+                if fp in seen and seen[fp] != (prev.doc_id if prev else None):
                     report.duplicates.append((str(f), seen[fp]))
                     continue
                 doc_id = prev.doc_id if prev else _doc_id(f, {d.doc_id for d in docs.values()})
@@ -234,7 +240,8 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
                     cached_terms.pop(p.id, None)
             except (ReadError, ValueError) as e:
                 report.failed.append((str(f), e.reason if isinstance(e, ReadError) else str(e)))
-        if old and old.embedder_name == emb.name and not (report.added or report.updated or report.removed):
+        if old and old.embedder_name == emb.name and not (report.added or report.updated or report.removed
+                                                          or rebuild):
             report.seconds = time.perf_counter() - t0
             return report
         old_vectors = _old_vectors(old) if old and old.embedder_name == emb.name else {}

@@ -103,18 +103,15 @@ def _read_txt(raw: bytes):
 
 def _utf16_order(raw: bytes):
     """'utf-16-le' or 'utf-16-be' when the NUL bytes fall on one side of the byte pairs, as in UTF-16 text."""
-    half = len(raw) // 2
-    if len(raw) % 2 or not half:
-        return None
-    even, odd = raw[0::2].count(0), raw[1::2].count(0)
-    if odd >= 0.3 * half and even <= 0.02 * half:
-        return "utf-16-le"
-    if even >= 0.3 * half and odd <= 0.02 * half:
-        return "utf-16-be"
+    half, even, odd = len(raw) // 2, raw[0::2].count(0), raw[1::2].count(0)
+    for order, nuls, others in (("utf-16-le", odd, even), ("utf-16-be", even, odd)):
+        if not len(raw) % 2 and nuls >= 0.3 * half and others <= 0.02 * half:
+            return order
     return None
 
 
 def _decode_or_none(raw: bytes, encoding: str):
+    """The decoded text, or None when the bytes are not valid in `encoding`."""
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError:
@@ -134,7 +131,7 @@ def _guess(raw: bytes):
     """Decode bytes that are not UTF-8: a damaged UTF-8 file, TCVN3, VNI, Windows-1258, else a guess."""
     repaired = raw.decode("utf-8", "replace")
     bad = repaired.count("\ufffd")
-    if sum(ord(c) > 127 for c in repaired) - bad >= 20 * bad:  # a few broken bytes in real UTF-8
+    if len(repaired) - len(repaired.encode("ascii", "ignore")) - bad >= 20 * bad:  # a few broken bytes in UTF-8
         return repaired, "utf-8", False, (f"{bad} invalid UTF-8 byte(s) replaced by U+FFFD",)
     sample = raw[:200_000]
     if _looks_binary(_surface(sample)):
@@ -208,7 +205,8 @@ def _is_syllable(word: str) -> bool:
 
 def _syllable_share(text: str) -> tuple[float, int]:
     """Of the words of 2+ letters with a non-ASCII one, the share that are Vietnamese syllables, and their count."""
-    words = [w for w in _LETTERS.findall(unicodedata.normalize("NFC", text[:200_000])) if len(w) > 1 and not w.isascii()]
+    words = [w for w in _LETTERS.findall(unicodedata.normalize("NFC", text[:200_000]))
+             if len(w) > 1 and not w.isascii()]
     return (sum(map(_is_syllable, words)) / len(words), len(words)) if words else (0.0, 0)
 
 
@@ -263,16 +261,13 @@ def _read_pdf(raw: bytes):
         if reader.is_encrypted and not reader.decrypt(""):
             raise FileNotDecryptedError("needs a password")
         pages = [(page.extract_text() or "").strip() for page in reader.pages]
-    except FileNotDecryptedError:
+    except (FileNotDecryptedError, DependencyError):  # AES without a password also needs 'cryptography'
         raise _Unreadable("the PDF is encrypted (password-protected): save an unprotected copy") from None
-    except DependencyError as e:  # AES-encrypted PDFs need the optional 'cryptography' package
-        raise _Unreadable(f"the PDF is encrypted and cannot be opened here ({e})") from None
     except Exception as e:  # pypdf raises many kinds of error on a damaged file
         raise _Unreadable(f"not a readable PDF ({type(e).__name__}: {e})") from None
-    if not pages:
-        raise _Unreadable("the PDF has no pages")
     if not any(pages):
-        raise _Unreadable("no text layer (scanned PDF?): it needs OCR before indexing")
+        raise _Unreadable("no text layer (scanned PDF?): it needs OCR before indexing" if pages
+                          else "the PDF has no pages")
     text, warnings = _repair_legacy("\n\n".join(p for p in pages if p))
     return text, "", False, warnings
 
@@ -299,23 +294,27 @@ def _read_html(raw: bytes):
 def _decode_html(raw: bytes) -> tuple[str, str, tuple[str, ...]]:
     """The page as text: a BOM first, then the <meta> charset, then the same guesses as for .txt."""
     declared = _META_CHARSET.search(raw[:8192])
-    if raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not declared:
+    has_bom = raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    codec = _codec(declared[1]) if declared and not has_bom else None
+    if codec is None:
         text, encoding, _native, warnings = _read_txt(raw)
         return text.lstrip("\ufeff"), encoding, warnings
-    name = declared[1].decode("ascii", "replace")
-    try:
-        codec = codecs.lookup(name).name
-        codec = {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "utf-16": "utf-8",
-                 "utf-16-le": "utf-8", "utf-16-be": "utf-8"}.get(codec, codec)  # as browsers do (WHATWG)
-        text, warnings = _decode_or_none(raw, codec), ()
-    except LookupError:  # not a codec, or not a text codec
-        text, encoding, _native, warnings = _read_txt(raw)
-        return text, encoding, (f"unknown charset '{name}' in the page; read as {encoding}", *warnings)
+    text, warnings = _decode_or_none(raw, codec), ()
     if text is None:
         text, warnings = raw.decode(codec, "replace"), (f"bytes that are not valid {codec} replaced by U+FFFD",)
     if codec == "cp1258":
         return unicodedata.normalize("NFC", text), "windows-1258", (_CONVERTED["windows-1258"], *warnings)
     return text, codec, warnings
+
+
+def _codec(charset: bytes):
+    """Python's name for a declared charset, or None when it names no text encoding."""
+    try:
+        codec = codecs.lookup(charset.decode("ascii", "replace")).name
+        b"".decode(codec)  # 'rot13' and the like are codecs but not text encodings
+    except LookupError:
+        return None
+    return "cp1252" if codec in ("latin-1", "iso8859-1", "ascii") else codec  # as browsers read them
 
 
 def _html_blocks(extracted: str) -> str:

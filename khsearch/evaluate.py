@@ -1,0 +1,75 @@
+"""Score khsearch on a user's own gold questions (the dev.jsonl format): R@k, MRR, answer and citation rates."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from .answer import ask
+from .index import Index
+from .metadata import find_provinces
+from .normalize import fold, loose
+from .retrieve import search
+
+
+@dataclass
+class Evaluation:
+    rows: list[dict] = field(default_factory=list)
+
+    def rate(self, key: str) -> float | None:
+        vals = [r[key] for r in self.rows if key in r]
+        return sum(vals) / len(vals) if vals else None
+
+    def recall(self, k: int) -> float | None:
+        ranks = [r["rank"] for r in self.rows if "rank" in r]
+        return sum(1 for x in ranks if x and x <= k) / len(ranks) if ranks else None
+
+    def mrr(self) -> float | None:
+        ranks = [r["rank"] for r in self.rows if "rank" in r]
+        return sum(1 / x for x in ranks if x) / len(ranks) if ranks else None
+
+    def summary(self) -> dict:
+        return {"questions": len(self.rows), "found": self.rate("found"), "answer": self.rate("answer"),
+                "citation": self.rate("citation"), "R@1": self.recall(1), "R@5": self.recall(5),
+                "R@10": self.recall(10), "MRR@10": self.mrr()}
+
+
+def _holds(text: str, pieces: list[str]) -> bool:
+    t = loose(text)
+    return any(loose(e) in t for e in pieces)
+
+
+def _same_province(a: str, b: str) -> bool:
+    return bool(b) and fold(a) == fold(b)
+
+
+def evaluate(index: Index, gold_lines: list[dict]) -> Evaluation:
+    """Run ask and search on every gold question and compare with its expected answer and evidence."""
+    out = Evaluation()
+    for g in gold_lines:
+        q = g["question"]
+        unanswerable = g.get("kind") == "unanswerable"
+        ans = ask(index, q)
+        row = {"id": g.get("id", ""), "question": q, "found": ans.found != unanswerable, "answer_text": ans.answer}
+        text = loose(ans.answer)
+        if not unanswerable and (g.get("answer_any") or g.get("answer_all")):
+            row["answer"] = ans.found and all(loose(x) in text for x in g.get("answer_all", [])) and (
+                not g.get("answer_any") or any(loose(x) in text for x in g["answer_any"]))
+        if g.get("evidence_any"):
+            c0 = ans.citations[0] if ans.citations else None
+            row["citation"] = bool(c0) and _same_province(c0.province, g.get("province", "")) and \
+                _holds(c0.text, g["evidence_any"])
+            hits = search(index, q, 10)
+            row["rank"] = next((i for i, h in enumerate(hits, 1)
+                                if _same_province(h.document.metadata.province or "", g.get("province", ""))
+                                and _holds(h.paragraph.text, g["evidence_any"])), None)
+        out.rows.append(row)
+    return out
+
+
+def read_gold(path: str) -> list[dict]:
+    with open(path, encoding="utf-8") as f:
+        lines = [json.loads(l) for l in f if l.strip()]
+    for n, g in enumerate(lines, 1):
+        if not isinstance(g, dict) or not isinstance(g.get("question"), str):
+            raise ValueError(f"{path}: line {n}: expected an object with a 'question' string")
+    return lines

@@ -1,0 +1,99 @@
+"""Questions as users ask them: intents, provinces, agencies, targets, document facts, refusals."""
+import pytest
+
+from khsearch.answer import ask, asked_unit, intent
+from khsearch.facts import agencies_in, assignments, canonical_agency, targets
+from khsearch.records import Paragraph
+from khsearch.retrieve import scope, search
+
+
+def para(text, headings=()):
+    return Paragraph("d:p0001", "d", "1", tuple(headings), text, 0, len(text), "item")
+
+
+@pytest.mark.parametrize("q,kind", [
+    ("Ai ký Kế hoạch 100/KH-UBND?", "signer"),
+    ("ke hoach 74 ban hanh ngay nao", "date"),
+    ("Tỷ lệ người nghiện được dạy nghề là bao nhiêu?", "target"),
+    ("co quan nao chu tri dieu tri methadone", "agency"),
+    ("Những huyện nào được chọn?", "general"),
+])
+def test_intent(q, kind):
+    assert intent(q) == kind
+
+
+def test_asked_unit_reads_the_words_after_bao_nhieu():
+    assert asked_unit("bao nhiêu phần trăm trường học") == "%"
+    assert asked_unit("bao nhiêu vụ ma túy trong tháng hành động") == "vụ"  # 'động' is not 'đồng'
+    assert asked_unit("bố trí bao nhiêu tỷ đồng") == "đồng"
+    assert asked_unit("là bao nhiêu?") is None
+
+
+def test_agency_aliases_and_scrape_defects():
+    assert canonical_agency("S Tài chính") == "Sở Tài chính"
+    assert canonical_agency("Sở LĐTB&XH") == "Sở Lao động - Thương binh và Xã hội"
+    assert canonical_agency("Sở Lao động, Thương binh và Xã hội") == "Sở Lao động - Thương binh và Xã hội"
+    assert canonical_agency("Đoàn TNCS Hồ Chí Minh tỉnh") == "Tỉnh đoàn"
+    assert canonical_agency("ban chi huy bo doi bien phong tinh") == "Bộ Chỉ huy Bộ đội Biên phòng tỉnh"
+    assert [a for a, _, _ in agencies_in("Công an tỉnh, Sở Y tế và Cục Hải quan tỉnh")] == \
+        ["Công an tỉnh", "Sở Y tế", "Cục Hải quan tỉnh"]
+
+
+def test_assignments_from_parenthesis_subject_and_heading():
+    got = assignments(para("2.1. Biên tập tài liệu (Công an tỉnh chủ trì phối hợp với Sở Thông tin và "
+                           "Truyền thông, Ủy ban nhân dân các địa phương thực hiện)."))
+    assert [(a.agency, a.role) for a in got] == [
+        ("Công an tỉnh", "chủ trì"), ("Sở Thông tin và Truyền thông", "phối hợp"),
+        ("Ủy ban nhân dân các huyện, thị xã, thành phố", "phối hợp")]
+    got = assignments(para("- Đề nghị Tỉnh đoàn tổ chức tuyên truyền mạnh mẽ."))
+    assert [(a.agency, a.role, a.source) for a in got] == [("Tỉnh đoàn", "đề nghị", "subject")]
+    got = assignments(para("a) Chủ trì, phối hợp Sở Tài chính đề xuất vốn.", ["IV. PHÂN CÔNG", "10. Sở Kế hoạch và Đầu tư"]))
+    assert [(a.agency, a.role) for a in got] == [("Sở Kế hoạch và Đầu tư", "chủ trì"), ("Sở Tài chính", "phối hợp")]
+    assert assignments(para("a) Tổ chức tập huấn.", ["1. Nâng cao hiệu quả tuyên truyền phòng, chống ma túy"])) == []
+
+
+def test_targets_value_unit_comparator_deadline():
+    got = targets(para("Đến năm 2020, tỷ lệ số người nghiện có hồ sơ quản lý được điều trị đạt 80%; "
+                       "mỗi năm giúp đỡ ít nhất 01 thanh niên; Nghị định số 94/2010/NĐ-CP."))
+    assert [(t.value, t.unit, t.comparator) for t in got] == [("80", "%", "đạt"), ("01", "thanh niên", "ít nhất")]
+    assert got[0].deadline == "Đến năm 2020"
+
+
+def test_province_in_the_question_narrows_the_search(hash_index):
+    sc = scope(hash_index, "co quan nao chu tri o khanh hoa")
+    assert sc.provinces == ("Khánh Hòa",)
+    assert {hash_index.paragraphs[i].doc_id for i in sc.rows} == {"khanh-hoa-2017"}
+    hits = search(hash_index, "Sở Y tế điều trị Methadone ở Cà Mau", 5)
+    assert hits and all(h.document.metadata.province == "Cà Mau" for h in hits)
+
+
+def test_ask_agency_target_fact_and_refusals(hash_index):
+    a = ask(hash_index, "Ở Cà Mau, cơ quan nào tổng hợp phương án phân bổ kinh phí thực hiện Kế hoạch vào dự toán ngân sách?")
+    assert a.found and "Sở Tài chính" in a.answer and a.citations[0].section == "IV.11.a"
+    c = a.citations[0]
+    assert open(c.path, encoding="utf-8").read()[c.start:c.end] == c.text
+    a = ask(hash_index, "Năm 2017 Khánh Hòa phấn đấu bao nhiêu người nghiện ma túy được điều trị Methadone?")
+    assert a.found and "600" in a.answer and a.intent == "target"
+    a = ask(hash_index, "Ai ký Kế hoạch 50/KH-UBND của tỉnh Quảng Ninh?")
+    assert a.found and "Nguyễn Thị Hạnh" in a.answer and "Nguyễn Thị Hạnh" in a.citations[0].text
+    a = ask(hash_index, "Ai ký kế hoạch của Khánh Hòa?")
+    assert not a.found  # the plan has no signer: say so, never guess
+    a = ask(hash_index, "Giá vé máy bay từ Hà Nội đi Đà Nẵng là bao nhiêu?")
+    assert not a.found and "Hà Nội" in a.answer
+    for q in ["", "   ", "?!…", "😀😀", "x" * 10000, "\x00\x07 ma túy", "What is the weather in Paris today?"]:
+        a = ask(hash_index, q)
+        assert isinstance(a.found, bool) and a.answer
+
+
+def test_cli_ask_and_search_json_contract(hash_index, capsys):
+    import json
+    from khsearch.cli import main
+    assert main(["ask", "--json", "--index", str(hash_index.root), "Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) >= {"question", "found", "answer", "citations"}
+    c = out["citations"][0]
+    assert set(c) >= {"doc_id", "province", "document", "section", "heading", "text", "path", "start", "end", "score"}
+    assert c["document"] == "Kế hoạch 100/KH-UBND ngày 25/10/2017"
+    assert main(["search", "--json", "--index", str(hash_index.root), "-k", "3", "xã sạch ma túy quang ninh"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["hits"]) == 3 and all(h["province"] == "Quảng Ninh" for h in out["hits"])
