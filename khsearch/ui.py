@@ -1,0 +1,383 @@
+"""The web page (`khsearch serve`): cited chat, comparison across provinces, plan facts, adding a plan.
+
+A thin Gradio layer over the public API; gradio is imported only when a page is made.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import os
+import re
+import shutil
+import tempfile
+import unicodedata
+from pathlib import Path
+
+from .index import IndexError_, build, open_index
+from .metadata import find_provinces
+from .read import SUFFIXES
+from .records import Answer, Citation
+
+log = logging.getLogger(__name__)
+
+HOST, PORT = "127.0.0.1", 7860
+MAX_UPLOAD_MB = 20
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
+ALL = ""  # dropdown value meaning "no filter"
+EXAMPLES = [
+    "Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?",
+    "Quảng Ninh phấn đấu bao nhiêu xã đạt tiêu chí xã sạch ma túy?",
+    "co quan nao chu tri cong tac cai nghien ma tuy o Nghe An",
+    "Chỉ tiêu về cai nghiện ma túy của Thái Bình là gì?",
+]
+SHOWN = 3  # citations shown per answer; the JSON view has all of them
+FAILED = "Đã có lỗi khi xử lý yêu cầu; chi tiết được ghi trong nhật ký máy chủ."
+
+
+def _gradio():
+    try:
+        import gradio as gr
+    except ImportError:
+        raise RuntimeError("the web page needs gradio: pip install 'khsearch[ui]'") from None
+    return gr
+
+
+class Library:
+    """The index a page serves, reopened after a plan is added, and the folder new plans are saved to."""
+
+    def __init__(self, index_path, corpus_dir=None):
+        self.path = Path(index_path)
+        self.corpus = Path(corpus_dir) if corpus_dir else self.path.parent / "corpus"
+        self.index = open_index(self.path)
+
+    def reopen(self):
+        self.index = open_index(self.path)
+
+    def provinces(self) -> list[str]:
+        return sorted({d.metadata.province for d in self.index.documents.values() if d.metadata.province})
+
+    def documents(self) -> list[tuple[str, str]]:
+        """(label shown, doc_id) for the document filter."""
+        docs = sorted(self.index.documents.values(), key=lambda d: (d.metadata.province or "", d.doc_id))
+        return [(f"{d.metadata.province or 'Chưa rõ tỉnh'} — {d.label}", d.doc_id) for d in docs]
+
+    def where(self, doc_id: str) -> tuple[str, str]:
+        """(province, document label) of a doc_id, for the tables."""
+        d = self.index.documents.get(doc_id)
+        return (d.metadata.province or "", d.label) if d else ("", doc_id)
+
+
+# --- chat -----------------------------------------------------------------------------------------
+
+def focus(question: str, chosen: str | None, previous: str | None, held: list[str]) -> tuple[str | None, str | None]:
+    """(province filter for `ask`, province kept in focus for the next question).
+
+    A chosen filter wins; a question naming provinces is scoped by its own words; otherwise the
+    province of the previous question stays in focus.
+    """
+    if chosen:
+        return chosen, chosen
+    named = list(dict.fromkeys(find_provinces(question or "")))
+    if not named:
+        return previous, previous
+    kept = [p for p in named if p in held]  # a province the index lacks gets an answer saying so
+    if not kept:
+        return None, previous
+    return None, kept[0] if len(kept) == 1 else None
+
+
+def _esc(text) -> str:
+    return html.escape(str(text or ""), quote=True)
+
+
+def cited_text(c: Citation) -> str:
+    """The verbatim paragraph, escaped, with the answering span marked."""
+    t = c.text
+    if not c.highlight:
+        return _esc(t)
+    s, e = max(0, c.highlight[0]), min(len(t), c.highlight[1])
+    return f"{_esc(t[:s])}<mark style='background:#fde68a;padding:0 1px'>{_esc(t[s:e])}</mark>{_esc(t[e:])}"
+
+
+def render_turn(question: str, ans: Answer, province: str | None) -> str:
+    """One question and its answer, then the numbered citations; every document string is escaped."""
+    color = "#14532d" if ans.found else "#7c2d12"
+    out = [f"<div class='khs-turn' style='border:1px solid #d4d4d8;border-radius:8px;padding:12px;margin:0 0 14px'>",
+           f"<div class='khs-q' style='color:#52525b;margin-bottom:6px'>Hỏi: {_esc(question)}</div>",
+           f"<div class='khs-answer' style='font-size:1.1em;font-weight:600;color:{color}'>{_esc(ans.answer)}</div>"]
+    if province:
+        out.append(f"<div class='khs-focus' style='color:#71717a;font-size:.85em;margin-top:4px'>"
+                   f"Đang hỏi về: {_esc(province)} (giữ cho câu hỏi tiếp theo)</div>")
+    cites = ans.citations[:SHOWN]
+    if cites:
+        title = "Trích dẫn" if ans.found else "Các đoạn gần nhất (không trả lời trực tiếp câu hỏi)"
+        out.append(f"<div style='margin-top:10px;font-weight:600'>{title}</div><ol class='khs-cites' style='padding-left:1.4em'>")
+        for c in cites:
+            where = " · ".join(_esc(x) for x in (c.province or "Chưa rõ tỉnh", c.document,
+                                                   f"mục {c.section}" if c.section else "", c.heading) if x)
+            out.append(f"<li class='khs-cite' style='margin:8px 0'><div class='khs-where' style='color:#1e3a8a'>{where}</div>"
+                       f"<div class='khs-text' style='white-space:pre-wrap;background:#fafafa;border-left:3px solid #a1a1aa;"
+                       f"padding:6px 8px;margin-top:3px'>{cited_text(c)}</div></li>")
+        out.append("</ol>")
+    out.append("</div>")
+    return "".join(out)
+
+
+def public(ans: Answer) -> dict:
+    """An answer as JSON for the browser: a citation names its file, not the server's folders."""
+    d = ans.to_dict()
+    for c in d["citations"]:
+        c["file"] = Path(c.pop("path")).name
+    return d
+
+
+def chat(lib: Library, question: str, province: str, doc_id: str, state: dict | None):
+    """Answer one question; returns (transcript HTML, new state, answer as JSON, cleared question box)."""
+    from .answer import ask
+    state = dict(state or {"province": None, "turns": []})
+    try:
+        chosen = province or (lib.where(doc_id)[0] if doc_id else None) or None
+        where, kept = focus(question, chosen, state.get("province"), lib.provinces())
+        ans = ask(lib.index, question or "", where)
+        turn = render_turn(question or "", ans, kept)
+        data = public(ans) | {"province_in_focus": kept}
+        state = {"province": kept, "turns": [turn] + list(state.get("turns", []))[:19]}
+    except Exception:
+        log.exception("chat failed for %r", question)
+        state["turns"] = [f"<div class='khs-error' style='color:#b91c1c'>{_esc(FAILED)}</div>"] + state.get("turns", [])
+        data = {"error": FAILED}
+    return "".join(state["turns"]), state, data, ""
+
+
+# --- compare and facts ----------------------------------------------------------------------------
+
+COMPARE_COLUMNS = ["Tỉnh", "Văn bản", "Năm", "Có nêu", "Tóm tắt", "Cơ quan (vai trò)", "Chỉ tiêu", "Mục trích dẫn"]
+ASSIGNMENT_COLUMNS = ["Tỉnh", "Văn bản", "Cơ quan", "Vai trò", "Nhiệm vụ"]
+TARGET_COLUMNS = ["Tỉnh", "Văn bản", "Chỉ tiêu", "Thời hạn", "Nội dung", "Câu văn"]
+
+
+def _table(rows, columns):
+    import pandas as pd
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _join(items, limit=8) -> str:
+    items = list(dict.fromkeys(i for i in items if i))
+    return "; ".join(items[:limit]) + (f"; … (+{len(items) - limit})" if len(items) > limit else "")
+
+
+def compare_table(lib: Library, topic: str, provinces: list[str] | None):
+    """(table, CSV file path or None, message) comparing how each province's plans treat a topic."""
+    from .compare import compare, rows_to_csv
+    if not (topic or "").strip():
+        return _table([], COMPARE_COLUMNS), None, "Hãy nhập một chủ đề, ví dụ: cai nghiện."
+    try:
+        rows = compare(lib.index, topic.strip(), list(provinces) or None)
+    except Exception:
+        log.exception("compare failed for %r", topic)
+        return _table([], COMPARE_COLUMNS), None, FAILED
+    table = [[r.province, r.document, r.year or "", "Có" if r.found else "Không nêu", r.summary,
+              _join(f"{a.agency} ({a.role})" for a in r.assignments),
+              _join((t.phrase for t in r.targets), 4),
+              _join(c.section for c in r.citations)] for r in rows]
+    slug = re.sub(r"[^\w]+", "-", topic.strip().lower())[:40].strip("-") or "chu-de"
+    path = Path(tempfile.mkdtemp(prefix="khsearch-")) / f"so-sanh-{slug}.csv"
+    path.write_text(rows_to_csv(rows), encoding="utf-8-sig")  # the BOM lets Excel read Vietnamese
+    found = sum(r.found for r in rows)
+    return _table(table, COMPARE_COLUMNS), str(path), f"{found}/{len(rows)} kế hoạch có nêu “{topic.strip()}”."
+
+
+def facts_tables(lib: Library, agency: str, province: str):
+    """(assignments table, targets table, message): who does what, and the quantified targets."""
+    from .compare import plan_facts
+    try:
+        found, aims = plan_facts(lib.index, province or None, agency or None)
+    except Exception:
+        log.exception("plan_facts failed for %r %r", agency, province)
+        return _table([], ASSIGNMENT_COLUMNS), _table([], TARGET_COLUMNS), FAILED
+    a_rows = [[*lib.where(a.doc_id), a.agency, a.role, a.task] for a in found]
+    t_rows = [[*lib.where(t.doc_id), " ".join(x for x in (t.comparator, t.value, t.unit) if x), t.deadline,
+               t.counted, t.phrase] for t in aims]
+    return (_table(a_rows, ASSIGNMENT_COLUMNS), _table(t_rows, TARGET_COLUMNS),
+            f"{len(a_rows)} phân công, {len(t_rows)} chỉ tiêu.")
+
+
+def agencies(lib: Library) -> list[str]:
+    try:
+        from .compare import plan_facts
+        return sorted({a.agency for a in plan_facts(lib.index)[0]})
+    except Exception:  # the facts tab still works with a typed agency name
+        log.exception("listing agencies failed")
+        return []
+
+
+# --- adding a plan --------------------------------------------------------------------------------
+
+class Rejected(Exception):
+    """An upload refused before indexing, with the reason in Vietnamese."""
+
+
+def safe_name(name: str) -> str:
+    """A plain file name from an uploaded one: no folders, no '..', only letters, digits, '.', '-', '_'."""
+    base = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
+    base = re.sub(r"[^\w.\-]+", "-", base).strip(".-_ ")
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem.strip(".-_")[:100] or "ke-hoach"
+    return f"{stem}.{suffix.lower()}" if suffix else stem
+
+
+def save_upload(src, name: str, corpus: Path) -> tuple[Path, bool]:
+    """Check and copy an uploaded file into the corpus folder; (saved path, whether it is a new file)."""
+    clean = safe_name(name)
+    suffix = Path(clean).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise Rejected(f"Tệp “{clean}” không được nhận: chỉ nhận {', '.join(SUFFIXES)}.")
+    size = os.path.getsize(src)
+    if size > MAX_UPLOAD_BYTES:
+        raise Rejected(f"Tệp “{clean}” nặng {size / 2**20:.1f} MB, vượt giới hạn {MAX_UPLOAD_MB} MB.")
+    if size == 0:
+        raise Rejected(f"Tệp “{clean}” trống.")
+    corpus.mkdir(parents=True, exist_ok=True)
+    data = Path(src).read_bytes()
+    dest, n = corpus / clean, 2
+    while dest.exists():
+        if dest.read_bytes() == data:
+            return dest, False
+        dest, n = corpus / f"{Path(clean).stem}-{n}{suffix}", n + 1
+    if dest.resolve().parent != corpus.resolve():  # never write outside the corpus folder
+        raise Rejected("Tên tệp không hợp lệ.")
+    tmp = dest.with_name(f".{dest.name}.part")
+    tmp.write_bytes(data)
+    os.replace(tmp, dest)
+    return dest, True
+
+
+def add_plan(lib: Library, upload, progress=None) -> str:
+    """Save an uploaded plan into the corpus, index it incrementally and reopen the index; a message."""
+    if not upload:
+        return "Hãy chọn một tệp kế hoạch (.txt, .docx, .pdf, .html) trước."
+    path, saved, new = Path(upload), None, False
+    try:
+        saved, new = save_upload(path, path.name, lib.corpus)
+        stages = {"read": "Đang đọc tệp", "embed": "Đang tạo véc-tơ cho các đoạn"}
+        report = build([saved], lib.path, None,
+                       (lambda stage, done, total: progress((done, total), desc=stages.get(stage, stage)))
+                       if progress else None)
+    except Rejected as e:
+        return str(e)
+    except IndexError_:
+        log.exception("indexing %s failed", upload)
+        _discard(saved, new)
+        return "Chỉ mục đang được cập nhật bởi một lượt khác; hãy thử lại sau ít phút."
+    except Exception:
+        log.exception("indexing %s failed", upload)
+        _discard(saved, new)
+        return "Không thêm được kế hoạch: " + FAILED
+    name = saved.name
+    if report.failed:
+        _discard(saved, new)
+        return f"Không thêm được “{name}”: không đọc được tệp ({report.failed[0][1]})."
+    if report.duplicates:
+        _discard(saved, new)
+        return f"“{name}” có nội dung trùng với kế hoạch đã có ({report.duplicates[0][1]}); không thêm lại."
+    lib.reopen()
+    doc = next((d for d in lib.index.documents.values() if Path(d.path) == saved.resolve()), None)
+    if doc is None or not (report.added or report.updated):
+        return f"“{name}” đã có trong chỉ mục."
+    province = doc.metadata.province or "chưa nhận ra tỉnh"
+    return (f"Đã thêm “{name}”: {province} — {doc.label}, {len(doc.paragraphs)} đoạn. "
+            f"Có thể hỏi về kế hoạch này ngay trong thẻ Hỏi đáp.")
+
+
+def _discard(saved: Path | None, new: bool):
+    if saved and new:
+        saved.unlink(missing_ok=True)
+
+
+# --- the page -------------------------------------------------------------------------------------
+
+def make_app(index_path="index", corpus_dir=None):
+    """The Gradio page over the index at `index_path`; new plans are saved to `corpus_dir`."""
+    gr = _gradio()
+    lib = Library(index_path, corpus_dir)
+    province_choices = lambda: [("Tất cả các tỉnh", ALL)] + [(p, p) for p in lib.provinces()]
+    doc_choices = lambda: [("Tất cả văn bản", ALL)] + lib.documents()
+    agency_choices = lambda: [("Tất cả cơ quan", ALL)] + [(a, a) for a in agencies(lib)]
+
+    with gr.Blocks(title="Tra cứu kế hoạch", analytics_enabled=False) as app:
+        gr.Markdown("## Tra cứu kế hoạch của các tỉnh\nHỏi đáp có trích dẫn nguyên văn từ các kế hoạch đã lập chỉ mục.")
+        with gr.Tab("Hỏi đáp"):
+            state = gr.State({"province": None, "turns": []})
+            with gr.Row():
+                province = gr.Dropdown(province_choices(), value=ALL, label="Tỉnh")
+                document = gr.Dropdown(doc_choices(), value=ALL, label="Văn bản")
+            with gr.Row():
+                question = gr.Textbox(label="Câu hỏi", placeholder="Ví dụ: Cơ quan nào chủ trì công tác cai nghiện?",
+                                      scale=5, elem_id="khs-question")
+                with gr.Column(scale=1, min_width=160):
+                    ask_btn = gr.Button("Hỏi", variant="primary", elem_id="khs-ask")
+                    new_btn = gr.Button("Cuộc hỏi đáp mới", size="sm")
+            gr.Examples(EXAMPLES, inputs=question, label="Câu hỏi mẫu")
+            transcript = gr.HTML(elem_id="khs-transcript")
+            with gr.Accordion("Dữ liệu câu trả lời (JSON)", open=False):
+                as_json = gr.JSON(label="Câu trả lời")
+            def on_ask(question, province, document, state):
+                return chat(lib, question, province, document, state)
+            gr.on([ask_btn.click, question.submit], on_ask, [question, province, document, state],
+                  [transcript, state, as_json, question], api_name="ask")
+            new_btn.click(lambda: ("", {"province": None, "turns": []}, None), None, [transcript, state, as_json],
+                          api_name="new_chat")
+            document.change(lambda d: lib.where(d)[0] if d else gr.skip(), document, province, api_visibility="private")
+
+        with gr.Tab("So sánh"):
+            with gr.Row():
+                topic = gr.Textbox(value="cai nghiện", label="Chủ đề", scale=3)
+                chosen = gr.Dropdown(lib.provinces(), multiselect=True, label="Các tỉnh (để trống: tất cả)", scale=3)
+                compare_btn = gr.Button("So sánh", variant="primary", scale=1)
+            compare_msg = gr.Markdown()
+            compare_out = gr.Dataframe(headers=COMPARE_COLUMNS, wrap=True, interactive=False, label="Bảng so sánh")
+            compare_csv = gr.File(label="Tải bảng (CSV)", interactive=False)
+            def on_compare(topic, provinces):
+                return compare_table(lib, topic, provinces)
+            gr.on([compare_btn.click, topic.submit], on_compare, [topic, chosen],
+                  [compare_out, compare_csv, compare_msg], api_name="compare")
+
+        with gr.Tab("Ai làm gì"):
+            with gr.Row():
+                agency = gr.Dropdown(agency_choices(), value=ALL, allow_custom_value=True, label="Cơ quan", scale=3)
+                facts_province = gr.Dropdown(province_choices(), value=ALL, label="Tỉnh", scale=2)
+                facts_btn = gr.Button("Xem", variant="primary", scale=1)
+            facts_msg = gr.Markdown()
+            assigned = gr.Dataframe(headers=ASSIGNMENT_COLUMNS, wrap=True, interactive=False, label="Phân công nhiệm vụ")
+            aims = gr.Dataframe(headers=TARGET_COLUMNS, wrap=True, interactive=False, label="Chỉ tiêu")
+            def on_facts(agency, province):
+                return facts_tables(lib, agency, province)
+            facts_btn.click(on_facts, [agency, facts_province], [assigned, aims, facts_msg], api_name="facts")
+
+        with gr.Tab("Thêm kế hoạch"):
+            gr.Markdown(f"Tải lên một kế hoạch dạng {', '.join(SUFFIXES)} (tối đa {MAX_UPLOAD_MB} MB). "
+                        f"Tệp được lưu vào thư mục kho văn bản và lập chỉ mục ngay.")
+            upload = gr.File(label="Tệp kế hoạch", type="filepath")
+            add_btn = gr.Button("Thêm vào chỉ mục", variant="primary")
+            add_msg = gr.Textbox(label="Kết quả", interactive=False, lines=2)
+
+            def on_add(file, progress=gr.Progress()):
+                msg = add_plan(lib, file, progress)
+                return (msg, gr.Dropdown(choices=province_choices()), gr.Dropdown(choices=doc_choices()),
+                        gr.Dropdown(choices=lib.provinces()), gr.Dropdown(choices=province_choices()),
+                        gr.Dropdown(choices=agency_choices()))
+            add_btn.click(on_add, upload, [add_msg, province, document, chosen, facts_province, agency],
+                          api_name="add_plan", concurrency_limit=1)
+    return app
+
+
+def serve(index_path="index", host: str = HOST, port: int = PORT, corpus_dir=None):
+    """Serve the page until interrupted; binds to localhost unless told otherwise."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    make_app(index_path, corpus_dir).queue().launch(server_name=host, server_port=port, ssr_mode=False,
+                                                    max_file_size=MAX_UPLOAD_BYTES, show_error=False)
