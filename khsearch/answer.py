@@ -66,20 +66,20 @@ def coverage(question: str, p: Paragraph) -> float:
     return len(words & have) / len(words)
 
 
-def ask(index: Index, question: str, province: str | None = None, k: int = 5) -> Answer:
+def ask(index: Index, question: str, province: str | None = None, k: int = 5, doc_id: str | None = None) -> Answer:
     """A short answer with citations, or found=False with the reason when the plans do not say."""
     question = " ".join(normalize(question or "").split())[:2000]
     if not re.search(r"[^\W\d_]", question):
         return Answer(question, False, "Câu hỏi trống hoặc không có chữ: hãy hỏi bằng một câu tiếng Việt.")
     kind = intent(question)
-    sc = scope(index, question, province)
+    sc = scope(index, question, province, doc_id)
     if sc.missing:
         return Answer(question, False, f"Chỉ mục chưa có kế hoạch nào của {', '.join(sc.missing)}.",
                       intent=kind, province=sc.missing[0])
     where = sc.provinces[0] if sc.provinces else None
     if kind in ("signer", "date", "number", "issuer"):
-        return _document_fact(index, question, kind, sc, where)
-    hits = search(index, question, max(k, 10), province)
+        return _document_fact(index, question, kind, sc, where, doc_id)
+    hits = search(index, question, max(k, 10), province, doc_id)
     if not hits or coverage(question, hits[0].paragraph) < MIN_COVERAGE:
         return Answer(question, False, "Không tìm thấy đoạn nào trong các kế hoạch trả lời câu hỏi này.",
                       tuple(h.citation() for h in hits[:k]), kind, where)
@@ -116,7 +116,10 @@ def _agency(question, hits, candidates, k, where) -> Answer | None:
                 by_role[a.role].append(a.agency)
         parts = [f"{', '.join(by_role[r])} ({r})" for r in ROLES if r in by_role]
         text = "; ".join(parts) + "."
-        return Answer(question, True, text, _cite(hits, h, k), "agency", where, tuple(keep))
+        answered = {a.agency for a in keep}
+        spans = [(s, e) for name, s, e in agencies_in(h.paragraph.text) if name in answered]
+        span = (spans[0][0], spans[-1][1]) if spans else None
+        return Answer(question, True, text, _cite(hits, h, k, span), "agency", where, tuple(keep))
     return None
 
 
@@ -135,7 +138,7 @@ def _target(question, hits, k, where) -> Answer:
     words, pairs = _question_terms(question)
     best = None
     for rank, h in enumerate(hits[:5]):
-        ts = [t for t in targets(h.paragraph) if _unit_fits(unit, t.unit)]
+        ts = [t for t in targets(h.paragraph) if _unit_fits(unit, t)]
         for s, e in clauses(h.paragraph.text) or [(0, len(h.paragraph.text))]:
             clause = h.paragraph.text[s:e]
             mine = [t for t in ts if t.phrase == " ".join(clause.split()) or h.paragraph.kind == "table_row"]
@@ -153,12 +156,15 @@ def _target(question, hits, k, where) -> Answer:
                   "target", where, targets=tuple(mine))
 
 
-def _unit_fits(asked: str | None, unit: str) -> bool:
+def _unit_fits(asked: str | None, t) -> bool:
+    """Whether a target answers in the unit asked; 'bao nhiêu xã' accepts '50% địa bàn cấp xã'."""
     if asked is None:
         return True
     if asked == "đồng":
-        return "đồng" in unit
-    return fold(asked) in fold(unit) or (asked == "%" and unit == "%")
+        return "đồng" in t.unit
+    if fold(asked) in fold(t.unit):
+        return True
+    return asked != "%" and t.unit == "%" and _has(fold(t.counted), fold(asked))
 
 
 def _general(question, hits, k, kind, where) -> Answer:
@@ -177,8 +183,9 @@ def _general(question, hits, k, kind, where) -> Answer:
 _NUMBER_IN_Q = re.compile(r"(\d{1,5})\s*/\s*([A-ZĐ][A-ZĐ\-]*)", re.IGNORECASE)
 
 
-def _document_fact(index: Index, question, kind, sc, where) -> Answer:
-    docs = [d for d in index.documents.values() if not sc.provinces or d.metadata.province in sc.provinces]
+def _document_fact(index: Index, question, kind, sc, where, doc_id=None) -> Answer:
+    docs = [d for d in index.documents.values() if (not sc.provinces or d.metadata.province in sc.provinces)
+            and (not doc_id or d.doc_id == doc_id)]
     if m := _NUMBER_IN_Q.search(question):
         same = [d for d in docs if d.metadata.number and d.metadata.number.split("/")[0] == m[1]]
         docs = same or docs

@@ -155,15 +155,16 @@ def cmd_eval(a) -> int:
 
 
 def cmd_serve(a) -> int:
+    from .ui import serve
     try:
-        from .ui import serve
-    except ImportError as e:
-        print(f"khsearch: the chat page needs gradio ({e}): pip install 'khsearch[ui]'. An example instead:",
+        import gradio  # noqa: F401  (only to know whether the page can start)
+    except ImportError:
+        print("khsearch: the chat page needs gradio: pip install 'khsearch[ui]'. An example question instead:",
               file=sys.stderr)
         a.question, a.json, a.batch, a.k, a.province, a.embedder = \
             ["Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?"], False, None, 3, None, None
         return cmd_ask(a)
-    serve(a.index, host=a.host, port=a.port)
+    serve(a.index, host=a.host, port=a.port, corpus_dir=a.corpus)
     return EXIT_OK
 
 
@@ -241,6 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="the chat page (Gradio)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--corpus", default="corpus", help="folder that plans added on the page are saved to")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("parse", help="show the paragraph tree and metadata of a plan")

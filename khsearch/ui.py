@@ -4,11 +4,11 @@ A thin Gradio layer over the public API; gradio is imported only when a page is 
 """
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 import os
 import re
-import shutil
 import tempfile
 import unicodedata
 from pathlib import Path
@@ -28,7 +28,8 @@ EXAMPLES = [
     "Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?",
     "Quảng Ninh phấn đấu bao nhiêu xã đạt tiêu chí xã sạch ma túy?",
     "co quan nao chu tri cong tac cai nghien ma tuy o Nghe An",
-    "Chỉ tiêu về cai nghiện ma túy của Thái Bình là gì?",
+    "Cơ quan nào chủ trì kiểm soát ma túy qua biên giới ở Quảng Ninh?",
+    "Ai ký kế hoạch của Nghệ An?",
 ]
 SHOWN = 3  # citations shown per answer; the JSON view has all of them
 FAILED = "Đã có lỗi khi xử lý yêu cầu; chi tiết được ghi trong nhật ký máy chủ."
@@ -49,6 +50,7 @@ class Library:
         self.path = Path(index_path)
         self.corpus = Path(corpus_dir) if corpus_dir else self.path.parent / "corpus"
         self.index = open_index(self.path)
+        self.downloads = Path(tempfile.mkdtemp(prefix="khsearch-ui-"))  # CSV files offered for download
 
     def reopen(self):
         self.index = open_index(self.path)
@@ -90,34 +92,47 @@ def _esc(text) -> str:
     return html.escape(str(text or ""), quote=True)
 
 
+CSS = """<style>
+#khs-transcript .khs-turn {border:1px solid #d4d4d8; border-radius:8px; padding:12px; margin:0 0 14px;
+                           background:#fff; color:#18181b}
+#khs-transcript .khs-q {color:#52525b; margin-bottom:6px}
+#khs-transcript .khs-answer {font-size:1.1em; font-weight:600; color:#14532d}
+#khs-transcript .khs-answer.khs-none {color:#7c2d12}
+#khs-transcript .khs-focus {color:#71717a; font-size:.85em; margin-top:4px}
+#khs-transcript .khs-title {margin-top:10px; font-weight:600}
+#khs-transcript .khs-cites {padding-left:1.4em}
+#khs-transcript .khs-cite {margin:8px 0}
+#khs-transcript .khs-where {color:#1e3a8a}
+#khs-transcript .khs-text {white-space:pre-wrap; background:#fafafa; border-left:3px solid #a1a1aa;
+                           padding:6px 8px; margin-top:3px}
+#khs-transcript .khs-text mark {background:#fde68a; color:inherit; padding:0 1px}
+#khs-transcript .khs-error {color:#b91c1c}
+</style>"""
+
+
 def cited_text(c: Citation) -> str:
     """The verbatim paragraph, escaped, with the answering span marked."""
     t = c.text
     if not c.highlight:
         return _esc(t)
     s, e = max(0, c.highlight[0]), min(len(t), c.highlight[1])
-    return f"{_esc(t[:s])}<mark style='background:#fde68a;padding:0 1px'>{_esc(t[s:e])}</mark>{_esc(t[e:])}"
+    return f"{_esc(t[:s])}<mark>{_esc(t[s:e])}</mark>{_esc(t[e:])}"
 
 
 def render_turn(question: str, ans: Answer, province: str | None) -> str:
     """One question and its answer, then the numbered citations; every document string is escaped."""
-    color = "#14532d" if ans.found else "#7c2d12"
-    out = [f"<div class='khs-turn' style='border:1px solid #d4d4d8;border-radius:8px;padding:12px;margin:0 0 14px'>",
-           f"<div class='khs-q' style='color:#52525b;margin-bottom:6px'>Hỏi: {_esc(question)}</div>",
-           f"<div class='khs-answer' style='font-size:1.1em;font-weight:600;color:{color}'>{_esc(ans.answer)}</div>"]
+    out = ["<div class='khs-turn'>", f"<div class='khs-q'>Hỏi: {_esc(question)}</div>",
+           f"<div class='khs-answer{'' if ans.found else ' khs-none'}'>{_esc(ans.answer)}</div>"]
     if province:
-        out.append(f"<div class='khs-focus' style='color:#71717a;font-size:.85em;margin-top:4px'>"
-                   f"Đang hỏi về: {_esc(province)} (giữ cho câu hỏi tiếp theo)</div>")
-    cites = ans.citations[:SHOWN]
-    if cites:
+        out.append(f"<div class='khs-focus'>Đang hỏi về: {_esc(province)} (giữ cho câu hỏi tiếp theo)</div>")
+    if cites := ans.citations[:SHOWN]:
         title = "Trích dẫn" if ans.found else "Các đoạn gần nhất (không trả lời trực tiếp câu hỏi)"
-        out.append(f"<div style='margin-top:10px;font-weight:600'>{title}</div><ol class='khs-cites' style='padding-left:1.4em'>")
+        out.append(f"<div class='khs-title'>{title}</div><ol class='khs-cites'>")
         for c in cites:
-            where = " · ".join(_esc(x) for x in (c.province or "Chưa rõ tỉnh", c.document,
-                                                   f"mục {c.section}" if c.section else "", c.heading) if x)
-            out.append(f"<li class='khs-cite' style='margin:8px 0'><div class='khs-where' style='color:#1e3a8a'>{where}</div>"
-                       f"<div class='khs-text' style='white-space:pre-wrap;background:#fafafa;border-left:3px solid #a1a1aa;"
-                       f"padding:6px 8px;margin-top:3px'>{cited_text(c)}</div></li>")
+            parts = (c.province or "Chưa rõ tỉnh", c.document, f"mục {c.section}" if c.section else "", c.heading)
+            where = " · ".join(_esc(x) for x in parts if x)
+            out.append(f"<li class='khs-cite'><div class='khs-where'>{where}</div>"
+                       f"<div class='khs-text'>{cited_text(c)}</div></li>")
         out.append("</ol>")
     out.append("</div>")
     return "".join(out)
@@ -138,15 +153,15 @@ def chat(lib: Library, question: str, province: str, doc_id: str, state: dict | 
     try:
         chosen = province or (lib.where(doc_id)[0] if doc_id else None) or None
         where, kept = focus(question, chosen, state.get("province"), lib.provinces())
-        ans = ask(lib.index, question or "", where)
+        ans = ask(lib.index, question or "", where, doc_id=doc_id or None)
         turn = render_turn(question or "", ans, kept)
         data = public(ans) | {"province_in_focus": kept}
         state = {"province": kept, "turns": [turn] + list(state.get("turns", []))[:19]}
     except Exception:
         log.exception("chat failed for %r", question)
-        state["turns"] = [f"<div class='khs-error' style='color:#b91c1c'>{_esc(FAILED)}</div>"] + state.get("turns", [])
+        state["turns"] = [f"<div class='khs-error'>{_esc(FAILED)}</div>"] + state.get("turns", [])
         data = {"error": FAILED}
-    return "".join(state["turns"]), state, data, ""
+    return CSS + "".join(state["turns"]), state, data, ""
 
 
 # --- compare and facts ----------------------------------------------------------------------------
@@ -180,11 +195,12 @@ def compare_table(lib: Library, topic: str, provinces: list[str] | None):
               _join(f"{a.agency} ({a.role})" for a in r.assignments),
               _join((t.phrase for t in r.targets), 4),
               _join(c.section for c in r.citations)] for r in rows]
+    text = rows_to_csv(rows)
     slug = re.sub(r"[^\w]+", "-", topic.strip().lower())[:40].strip("-") or "chu-de"
-    path = Path(tempfile.mkdtemp(prefix="khsearch-")) / f"so-sanh-{slug}.csv"
-    path.write_text(rows_to_csv(rows), encoding="utf-8-sig")  # the BOM lets Excel read Vietnamese
+    path = lib.downloads / f"so-sanh-{slug}-{hashlib.sha256(text.encode()).hexdigest()[:8]}.csv"
+    path.write_text(text, encoding="utf-8-sig")  # the BOM lets Excel read Vietnamese
     found = sum(r.found for r in rows)
-    return _table(table, COMPARE_COLUMNS), str(path), f"{found}/{len(rows)} kế hoạch có nêu “{topic.strip()}”."
+    return _table(table, COMPARE_COLUMNS), str(path), f"{found}/{len(rows)} kế hoạch có nêu chủ đề này."
 
 
 def facts_tables(lib: Library, agency: str, province: str):
@@ -267,10 +283,10 @@ def add_plan(lib: Library, upload, progress=None) -> str:
                        if progress else None)
     except Rejected as e:
         return str(e)
-    except IndexError_:
+    except IndexError_:  # another update holds the index, or it cannot be opened
         log.exception("indexing %s failed", upload)
         _discard(saved, new)
-        return "Chỉ mục đang được cập nhật bởi một lượt khác; hãy thử lại sau ít phút."
+        return "Chưa cập nhật được chỉ mục (có thể đang có lượt cập nhật khác); hãy thử lại sau ít phút."
     except Exception:
         log.exception("indexing %s failed", upload)
         _discard(saved, new)
@@ -323,6 +339,7 @@ def make_app(index_path="index", corpus_dir=None):
             transcript = gr.HTML(elem_id="khs-transcript")
             with gr.Accordion("Dữ liệu câu trả lời (JSON)", open=False):
                 as_json = gr.JSON(label="Câu trả lời")
+
             def on_ask(question, province, document, state):
                 return chat(lib, question, province, document, state)
             gr.on([ask_btn.click, question.submit], on_ask, [question, province, document, state],
@@ -337,8 +354,10 @@ def make_app(index_path="index", corpus_dir=None):
                 chosen = gr.Dropdown(lib.provinces(), multiselect=True, label="Các tỉnh (để trống: tất cả)", scale=3)
                 compare_btn = gr.Button("So sánh", variant="primary", scale=1)
             compare_msg = gr.Markdown()
-            compare_out = gr.Dataframe(headers=COMPARE_COLUMNS, wrap=True, interactive=False, label="Bảng so sánh")
+            compare_out = gr.Dataframe(headers=COMPARE_COLUMNS, wrap=True, interactive=False, label="Bảng so sánh",
+                                       column_widths=["8%", "14%", "5%", "6%", "30%", "17%", "12%", "8%"])
             compare_csv = gr.File(label="Tải bảng (CSV)", interactive=False)
+
             def on_compare(topic, provinces):
                 return compare_table(lib, topic, provinces)
             gr.on([compare_btn.click, topic.submit], on_compare, [topic, chosen],
@@ -350,8 +369,11 @@ def make_app(index_path="index", corpus_dir=None):
                 facts_province = gr.Dropdown(province_choices(), value=ALL, label="Tỉnh", scale=2)
                 facts_btn = gr.Button("Xem", variant="primary", scale=1)
             facts_msg = gr.Markdown()
-            assigned = gr.Dataframe(headers=ASSIGNMENT_COLUMNS, wrap=True, interactive=False, label="Phân công nhiệm vụ")
-            aims = gr.Dataframe(headers=TARGET_COLUMNS, wrap=True, interactive=False, label="Chỉ tiêu")
+            assigned = gr.Dataframe(headers=ASSIGNMENT_COLUMNS, wrap=True, interactive=False,
+                                    label="Phân công nhiệm vụ", column_widths=["9%", "16%", "18%", "8%", "49%"])
+            aims = gr.Dataframe(headers=TARGET_COLUMNS, wrap=True, interactive=False, label="Chỉ tiêu",
+                                column_widths=["9%", "16%", "10%", "9%", "20%", "36%"])
+
             def on_facts(agency, province):
                 return facts_tables(lib, agency, province)
             facts_btn.click(on_facts, [agency, facts_province], [assigned, aims, facts_msg], api_name="facts")
@@ -359,7 +381,7 @@ def make_app(index_path="index", corpus_dir=None):
         with gr.Tab("Thêm kế hoạch"):
             gr.Markdown(f"Tải lên một kế hoạch dạng {', '.join(SUFFIXES)} (tối đa {MAX_UPLOAD_MB} MB). "
                         f"Tệp được lưu vào thư mục kho văn bản và lập chỉ mục ngay.")
-            upload = gr.File(label="Tệp kế hoạch", type="filepath")
+            upload = gr.File(label="Tệp kế hoạch", type="filepath", elem_id="khs-upload")
             add_btn = gr.Button("Thêm vào chỉ mục", variant="primary")
             add_msg = gr.Textbox(label="Kết quả", interactive=False, lines=2)
 
@@ -378,6 +400,7 @@ def serve(index_path="index", host: str = HOST, port: int = PORT, corpus_dir=Non
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    for noisy in ("bm25s", "httpx", "faiss.loader"):  # per-request and per-load chatter
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     make_app(index_path, corpus_dir).queue().launch(server_name=host, server_port=port, ssr_mode=False,
                                                     max_file_size=MAX_UPLOAD_BYTES, show_error=False)
