@@ -70,38 +70,49 @@ def _open(a):
     return idx
 
 
+def _requests(a, key: str):
+    """(text, province) for each question: the words on the command line, or each line of --batch.
+
+    A batch line that is not a JSON object yields (None, its error) so the output keeps one line per input.
+    """
+    if not a.batch:
+        yield " ".join(getattr(a, key)), a.province
+        return
+    for obj in _batch(a.batch):
+        if "_error" in obj:
+            yield None, obj["_error"]
+        else:
+            yield str(obj.get(key) or obj.get("question") or obj.get("query") or ""), obj.get("province") or a.province
+
+
 def cmd_search(a) -> int:
     from .retrieve import search
     idx = _open(a)
-    queries = _batch(a.batch) if a.batch else [{"query": " ".join(a.query)}]
-    for q in queries:
-        if "_error" in q:
-            print(_json({"query": None, "hits": [], "error": q["_error"]}) if a.json else q["_error"])
+    for text, province in _requests(a, "query"):
+        if text is None:
+            print(_json({"query": None, "hits": [], "error": province}) if a.json else province, flush=True)
             continue
-        text = str(q.get("query") or q.get("question") or "")
-        hits = search(idx, text, a.k, q.get("province") or a.province)
+        hits = search(idx, text, a.k, province)
         if a.json:
             print(_json({"query": text, "hits": [h.citation().to_dict() for h in hits]}), flush=True)
-        else:
-            print(f"# {text}")
-            for n, h in enumerate(hits, 1):
-                c = h.citation()
-                print(f"{n}. [{c.score:.3f}] {c.province} | {c.document} | {c.section} {c.heading}")
-                print("   " + " ".join(c.text.split())[:300])
+            continue
+        print(f"# {text}")
+        for n, h in enumerate(hits, 1):
+            c = h.citation()
+            print(f"{n}. [{c.score:.3f}] {c.province} | {c.document} | {c.section} {c.heading}")
+            print("   " + " ".join(c.text.split())[:300])
     return EXIT_OK
 
 
 def cmd_ask(a) -> int:
     from .answer import ask
     idx = _open(a)
-    questions = _batch(a.batch) if a.batch else [{"question": " ".join(a.question)}]
-    for q in questions:
-        if "_error" in q:
-            print(_json({"question": None, "found": False, "answer": q["_error"], "citations": []})
-                  if a.json else q["_error"])
+    for text, province in _requests(a, "question"):
+        if text is None:
+            print(_json({"question": None, "found": False, "answer": province, "citations": []})
+                  if a.json else province, flush=True)
             continue
-        text = str(q.get("question") or q.get("query") or "")
-        ans = ask(idx, text, q.get("province") or a.province, a.k)
+        ans = ask(idx, text, province, a.k)
         if a.json:
             print(_json(ans.to_dict()), flush=True)
             continue
