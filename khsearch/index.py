@@ -103,7 +103,9 @@ class Index:
         if not (len(self.paragraphs) == len(self.terms) == len(self.vector_keys)):
             raise IndexError_(f"{gen} is inconsistent (paragraphs, terms and vectors differ in number); "
                               f"rebuild with 'khsearch index --index {root}'")
-        self.row = {p.id: i for i, p in enumerate(self.paragraphs)}
+        self._rows: dict[str, list[int]] = {}
+        for i, p in enumerate(self.paragraphs):
+            self._rows.setdefault(p.doc_id, []).append(i)
         self._vectors = self._lexical = None
 
     @property
@@ -143,6 +145,10 @@ class Index:
 
     def document(self, doc_id: str) -> Document:
         return self.documents[doc_id]
+
+    def rows_of(self, doc_id: str) -> np.ndarray:
+        """Positions of a document's searchable paragraphs in `paragraphs`, vectors and lexical arrays."""
+        return np.asarray(self._rows.get(doc_id, ()), dtype=int)
 
 
 def open_index(root=DEFAULT_INDEX) -> Index:

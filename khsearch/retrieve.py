@@ -38,11 +38,11 @@ def scope(index: Index, query: str, province: str | None = None, doc_id: str | N
     wanted = [p for p in named if p in held]
     if not (wanted or doc_id or year):
         return Scope(tuple(named), missing, None if not missing else np.zeros(0, int))
-    docs = {d.doc_id for d in index.documents.values()
+    docs = [d.doc_id for d in index.documents.values()
             if (not wanted or d.metadata.province in wanted) and (not doc_id or d.doc_id == doc_id)
-            and (not year or d.year == year)}
-    rows = np.array([i for i, p in enumerate(index.paragraphs) if p.doc_id in docs], dtype=int)
-    return Scope(tuple(named), missing, rows)
+            and (not year or d.year == year)]
+    rows = np.concatenate([index.rows_of(d) for d in docs]) if docs else np.zeros(0, int)
+    return Scope(tuple(named), missing, np.sort(rows))
 
 
 def strip_places(query: str) -> str:
@@ -80,19 +80,25 @@ def rankings(index: Index, query: str, rows: np.ndarray | None) -> dict[str, tup
         out[name] = _top(cand, s)
     if len(cand):
         qv = _embedder(index.embedder_name).query(text)
-        if rows is None:
-            k = min(n, DEPTH)
+        if rows is None or len(rows) > n // 2:  # FAISS over everything, then keep the rows in scope
+            k = min(n, DEPTH if rows is None else 4 * DEPTH)
             scores, ids = index.vectors.search(qv[None, :], k)
-            out["dense"] = (ids[0], scores[0])
+            keep = ids[0] >= 0 if rows is None else np.isin(ids[0], rows)
+            out["dense"] = (ids[0][keep][:DEPTH], scores[0][keep][:DEPTH])
         else:
-            out["dense"] = _top(cand, index.matrix[cand] @ qv)
+            out["dense"] = _top(cand, index.matrix[cand] @ qv, positive=False)
     return out
 
 
-def _top(cand: np.ndarray, scores: np.ndarray):
-    keep = scores > 0 if scores.dtype != np.float32 or scores.min() >= 0 else np.ones(len(scores), bool)
-    order = np.argsort(-scores, kind="stable")[:DEPTH]
-    order = order[keep[order]]
+def _top(cand: np.ndarray, scores: np.ndarray, positive: bool = True):
+    """The DEPTH best candidates, best first (BM25: only those that match at all)."""
+    if len(scores) > DEPTH:
+        part = np.argpartition(-scores, DEPTH)[:DEPTH]
+        order = part[np.argsort(-scores[part], kind="stable")]
+    else:
+        order = np.argsort(-scores, kind="stable")
+    if positive:
+        order = order[scores[order] > 0]
     return cand[order], scores[order]
 
 

@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 HOST, PORT = "127.0.0.1", 7860
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 2**20
+NAME_BYTES = 150  # of a saved plan's name stem, leaving room for '-2', the suffix and '.part'
 ALL = ""  # dropdown value meaning "no filter"
 EXAMPLES = [
     "Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?",
@@ -54,6 +55,18 @@ class Library:
 
     def reopen(self):
         self.index = open_index(self.path)
+
+    def refresh(self):
+        """Reopen the index when `khsearch index` has made another generation live since it was opened."""
+        try:
+            live = (self.path / "CURRENT").read_text(encoding="utf-8").strip()
+        except (OSError, ValueError):
+            return
+        if live != self.index.gen.name:
+            try:
+                self.index = open_index(self.path)
+            except IndexError_:  # keep serving the generation already open
+                log.exception("cannot open the updated index at %s; still serving %s", self.path, self.index.gen.name)
 
     def provinces(self) -> list[str]:
         return sorted({d.metadata.province for d in self.index.documents.values() if d.metadata.province})
@@ -151,6 +164,7 @@ def chat(lib: Library, question: str, province: str, doc_id: str, state: dict | 
     from .answer import ask
     state = dict(state or {"province": None, "turns": []})
     try:
+        lib.refresh()
         chosen = province or (lib.where(doc_id)[0] if doc_id else None) or None
         where, kept = focus(question, chosen, state.get("province"), lib.provinces())
         ans = ask(lib.index, question or "", where, doc_id=doc_id or None)
@@ -187,6 +201,7 @@ def compare_table(lib: Library, topic: str, provinces: list[str] | None):
     if not (topic or "").strip():
         return _table([], COMPARE_COLUMNS), None, "Hãy nhập một chủ đề, ví dụ: cai nghiện."
     try:
+        lib.refresh()
         rows = compare(lib.index, topic.strip(), list(provinces) or None)
     except Exception:
         log.exception("compare failed for %r", topic)
@@ -207,6 +222,7 @@ def facts_tables(lib: Library, agency: str, province: str):
     """(assignments table, targets table, message): who does what, and the quantified targets."""
     from .compare import plan_facts
     try:
+        lib.refresh()
         found, aims = plan_facts(lib.index, province or None, agency or None)
     except Exception:
         log.exception("plan_facts failed for %r %r", agency, province)
@@ -236,12 +252,14 @@ class Rejected(Exception):
 def safe_name(name: str) -> str:
     """A plain file name from an uploaded one: no folders, no '..', only letters, digits, '.', '-', '_'."""
     base = unicodedata.normalize("NFC", str(name)).replace("\\", "/").rsplit("/", 1)[-1]
-    base = re.sub(r"[^\w.\-]+", "-", base).strip(".-_ ")
-    stem, dot, suffix = base.rpartition(".")
+    stem, dot, suffix = base.rpartition(".")  # the suffix first: a stem of emoji alone must not take it along
     if not dot:
         stem, suffix = base, ""
-    stem = stem.strip(".-_")[:100] or "ke-hoach"
-    return f"{stem}.{suffix.lower()}" if suffix else stem
+    suffix = re.sub(r"\W+", "", suffix).lower()[:10]
+    stem = re.sub(r"[^\w.\-]+", "-", stem).strip(".-_ ")[:100]
+    # A file name holds at most 255 bytes, and a Vietnamese letter takes up to 3 of them.
+    stem = stem.encode("utf-8")[:NAME_BYTES].decode("utf-8", "ignore").strip(".-_") or "ke-hoach"
+    return f"{stem}.{suffix}" if suffix else stem
 
 
 def save_upload(src, name: str, corpus: Path) -> tuple[Path, bool]:
