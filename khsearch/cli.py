@@ -19,18 +19,33 @@ def _json(obj) -> str:
 
 def _batch(path: str):
     """JSON objects, one per line, from a file or '-' (stdin); a bad line becomes an error object."""
-    fh = sys.stdin if path == "-" else open(path, encoding="utf-8")
+    fh = sys.stdin.buffer if path == "-" else open(path, "rb")
     with fh:
-        for n, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
+        for n, raw in enumerate(fh, 1):
             try:
+                line = raw.decode("utf-8-sig" if n == 1 else "utf-8")  # Notepad starts a file with a BOM
+                if not line.strip():
+                    continue
                 obj = json.loads(line)
                 if not isinstance(obj, dict):
                     raise ValueError("not a JSON object")
-                yield obj
+                if not isinstance(obj.get("province") or "", str):
+                    raise ValueError("'province' must be a string")
             except ValueError as e:
-                yield {"_error": f"{path}: line {n}: {e}"}
+                obj = {"_error": f"{path}: line {n}: {e}"}
+            yield obj
+
+
+def _text(value) -> str:
+    """A query as printable text: lone surrogates (bad bytes in argv, '\\ud800' in JSON) become U+FFFD."""
+    return str(value or "").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+
+
+def _positive(value: str) -> int:
+    k = int(value)
+    if k < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return k
 
 
 def cmd_index(a) -> int:
@@ -76,13 +91,13 @@ def _requests(a, key: str):
     A batch line that is not a JSON object yields (None, its error) so the output keeps one line per input.
     """
     if not a.batch:
-        yield " ".join(getattr(a, key)), a.province
+        yield _text(" ".join(getattr(a, key))), a.province
         return
     for obj in _batch(a.batch):
         if "_error" in obj:
             yield None, obj["_error"]
         else:
-            yield str(obj.get(key) or obj.get("question") or obj.get("query") or ""), obj.get("province") or a.province
+            yield _text(obj.get(key) or obj.get("question") or obj.get("query")), obj.get("province") or a.province
 
 
 def cmd_search(a) -> int:
@@ -214,7 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("search", parents=[common], help="the paragraphs that best match a query")
     p.add_argument("query", nargs="*")
-    p.add_argument("-k", type=int, default=10)
+    p.add_argument("-k", type=_positive, default=10)
     p.add_argument("--province")
     p.add_argument("--json", action="store_true")
     p.add_argument("--embedder", help="fail unless the index was built with this embedder")
@@ -223,7 +238,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("ask", parents=[common], help="a short cited answer to a question")
     p.add_argument("question", nargs="*")
-    p.add_argument("-k", type=int, default=5, help="citations to return")
+    p.add_argument("-k", type=_positive, default=5, help="citations to return")
     p.add_argument("--province")
     p.add_argument("--json", action="store_true")
     p.add_argument("--embedder", help="fail unless the index was built with this embedder")

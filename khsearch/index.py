@@ -7,6 +7,7 @@ Layout of an index folder:
 """
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -14,6 +15,7 @@ import os
 import re
 import shutil
 import time
+import unicodedata
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +37,10 @@ DEFAULT_INDEX = "index"
 
 class IndexError_(Exception):
     """An index that cannot be used as it is, with the way to fix it."""
+
+
+def _fix(root) -> str:
+    return f"rebuild it from the plan files with 'khsearch index PATHS --index {root} --rebuild'"
 
 
 @dataclass
@@ -82,27 +88,32 @@ class Index:
         try:
             self.manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
         except (OSError, ValueError) as e:
-            raise IndexError_(f"{gen}/manifest.json is unreadable ({e}); rebuild with 'khsearch index'") from None
+            raise IndexError_(f"{gen}/manifest.json is unreadable ({e}); {_fix(root)}") from None
+        if not isinstance(self.manifest, dict) or not {"format", "embedder", "dim"} <= set(self.manifest):
+            raise IndexError_(f"{gen}/manifest.json is not a khsearch manifest; {_fix(root)}")
         if self.manifest.get("format") != FORMAT:
             raise IndexError_(f"{root} was written by khsearch {self.manifest.get('khsearch')} in format "
                               f"{self.manifest.get('format')}, this is format {FORMAT}: rebuild it with "
                               f"'khsearch index --index {root}'")
-        try:
-            paras = [Paragraph.from_dict(json.loads(l)) for l in _lines(gen / "paragraphs.jsonl")]
-            by_doc: dict[str, list[Paragraph]] = {}
-            for p in paras:
-                by_doc.setdefault(p.doc_id, []).append(p)
-            self.documents = {d["doc_id"]: Document.from_dict(d, tuple(by_doc.get(d["doc_id"], ())))
-                              for d in map(json.loads, _lines(gen / "documents.jsonl"))}
-            self.paragraphs = [p for p in paras if p.kind in CONTENT_KINDS]
-            self.terms = [json.loads(l) for l in _lines(gen / "terms.jsonl")]
-            self.vector_keys = json.loads((gen / "vector_keys.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise IndexError_(f"{gen} is damaged ({e.__class__.__name__}: {e}); rebuild with "
-                              f"'khsearch index --index {root}'") from None
+        def load(name, parse):
+            try:
+                return parse(gen / name)
+            except (OSError, ValueError, KeyError, TypeError) as e:
+                raise IndexError_(f"{gen / name} is damaged ({e.__class__.__name__}: {e}); {_fix(root)}") from None
+
+        paras = load("paragraphs.jsonl", lambda f: [Paragraph.from_dict(json.loads(l)) for l in _lines(f)])
+        by_doc: dict[str, list[Paragraph]] = {}
+        for p in paras:
+            by_doc.setdefault(p.doc_id, []).append(p)
+        self.documents = load("documents.jsonl", lambda f: {
+            d["doc_id"]: Document.from_dict(d, tuple(by_doc.get(d["doc_id"], ()))) for d in map(json.loads, _lines(f))})
+        self.paragraphs = [p for p in paras if p.kind in CONTENT_KINDS]
+        self.terms = load("terms.jsonl", lambda f: [json.loads(l) for l in _lines(f)])
+        self.vector_keys = load("vector_keys.json", lambda f: json.loads(f.read_text(encoding="utf-8")))
         if not (len(self.paragraphs) == len(self.terms) == len(self.vector_keys)):
-            raise IndexError_(f"{gen} is inconsistent (paragraphs, terms and vectors differ in number); "
-                              f"rebuild with 'khsearch index --index {root}'")
+            raise IndexError_(f"{gen} is inconsistent: paragraphs.jsonl has {len(self.paragraphs)} searchable "
+                              f"paragraphs, terms.jsonl {len(self.terms)} rows, vector_keys.json "
+                              f"{len(self.vector_keys)} keys; {_fix(root)}")
         self._rows: dict[str, list[int]] = {}
         for i, p in enumerate(self.paragraphs):
             self._rows.setdefault(p.doc_id, []).append(i)
@@ -117,11 +128,22 @@ class Index:
         """The FAISS index of paragraph vectors, loaded on first use."""
         if self._vectors is None:
             import faiss
+            self._still_there()
             try:
-                self._vectors = faiss.read_index(str(self.gen / "vectors.faiss"))
+                vectors = faiss.read_index(str(self.gen / "vectors.faiss"))
             except RuntimeError as e:
-                raise IndexError_(f"{self.gen}/vectors.faiss is unreadable ({e}); rebuild with 'khsearch index'") from None
+                raise IndexError_(f"{self.gen}/vectors.faiss is unreadable ({e}); {_fix(self.root)}") from None
+            if vectors.ntotal != len(self.paragraphs) or vectors.d != self.manifest["dim"]:
+                raise IndexError_(f"{self.gen}/vectors.faiss holds {vectors.ntotal} vectors of dimension {vectors.d}, "
+                                  f"the index {len(self.paragraphs)} paragraphs of dimension {self.manifest['dim']}; "
+                                  f"{_fix(self.root)}")
+            self._vectors = vectors
         return self._vectors
+
+    def _still_there(self):
+        if not self.gen.is_dir():
+            raise IndexError_(f"{self.gen.name} was replaced by later updates after this index was opened: "
+                              f"open it again (khsearch.open_index('{self.root}'))")
 
     @property
     def matrix(self) -> np.ndarray:
@@ -136,11 +158,12 @@ class Index:
         """bm25s indexes by field ('words', 'folded'), loaded on first use."""
         if self._lexical is None:
             import bm25s
+            self._still_there()
             try:
                 self._lexical = {f: bm25s.BM25.load(str(self.gen / f"lexical-{f}"), show_progress=False)
                                  for f in ("words", "folded")}
             except (OSError, ValueError) as e:
-                raise IndexError_(f"{self.gen} lexical arrays are unreadable ({e}); rebuild with 'khsearch index'") from None
+                raise IndexError_(f"{self.gen} lexical arrays are unreadable ({e}); {_fix(self.root)}") from None
         return self._lexical
 
     def document(self, doc_id: str) -> Document:
@@ -157,9 +180,15 @@ def open_index(root=DEFAULT_INDEX) -> Index:
     current = root / "CURRENT"
     if not current.exists():
         raise IndexError_(f"no index at {root.resolve()}: build one with 'khsearch index corpus/ --index {root}'")
-    gen = root / current.read_text(encoding="utf-8").strip()
+    try:
+        name = current.read_text(encoding="utf-8").strip()
+    except (OSError, ValueError) as e:
+        raise IndexError_(f"{current} is unreadable ({e}); {_fix(root)}") from None
+    if not re.fullmatch(r"gen-\d{6}", name):
+        raise IndexError_(f"{current} should name a gen-NNNNNN folder but holds {name[:40]!r}; {_fix(root)}")
+    gen = root / name
     if not gen.is_dir():
-        raise IndexError_(f"{current} names {gen.name}, which is missing; rebuild with 'khsearch index --index {root}'")
+        raise IndexError_(f"{current} names {gen.name}, which is missing; {_fix(root)}")
     return Index(root, gen)
 
 
@@ -202,7 +231,18 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
     """
     t0, root, report = time.perf_counter(), Path(root), Report()
     with _writer_lock(root):
-        old = open_index(root) if (root / "CURRENT").exists() else None
+        for debris in [*root.glob(".tmp-gen-*"), *root.glob(".CURRENT.tmp-*"), *root.glob("texts/.*.tmp-*")]:
+            shutil.rmtree(debris, ignore_errors=True) if debris.is_dir() else debris.unlink(missing_ok=True)
+        old = None
+        if (root / "CURRENT").exists():
+            try:
+                old = open_index(root)
+                if rebuild and old.vector_keys:
+                    old.vectors  # a damaged vectors.faiss must not stop a rebuild either
+            except IndexError_:
+                if not rebuild:
+                    raise
+                old = None  # --rebuild: start again from the plan files
         emb = embedder if isinstance(embedder, Embedder) else get_embedder(
             embedder or (old.embedder_name if old else "e5-small"))
         cached_terms: dict[str, dict] = {}
@@ -226,6 +266,9 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
             prev = kept.get(str(f))
             try:
                 src = read(f)
+                if src.native and not unicodedata.is_normalized("NFC", src.text):
+                    # parse, metadata and facts match NFC patterns: index the composed text, cite a UTF-8 copy of it
+                    src = dataclasses.replace(src, text=unicodedata.normalize("NFC", src.text), native=False)
                 fp = _fingerprint(f, src.sha256)
                 if prev and prev.sha256 == fp and not rebuild:
                     report.unchanged.append(str(f))
@@ -297,6 +340,7 @@ def _write(root, docs, emb, old_vectors, cached_terms, report, progress):
     all_terms = [cached_terms.get(p.id) or terms(p) for p in searchable]
 
     gens = sorted(root.glob("gen-*"))
+    live = (root / "CURRENT").read_text(encoding="utf-8").strip() if (root / "CURRENT").exists() else None
     number = int(gens[-1].name.split("-")[1]) + 1 if gens else 1
     tmp = root / f".tmp-gen-{os.getpid()}-{number:06d}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -322,9 +366,10 @@ def _write(root, docs, emb, old_vectors, cached_terms, report, progress):
     gen = root / f"gen-{number:06d}"
     os.rename(tmp, gen)
     _atomic_write(root / "CURRENT", gen.name)
-    for g in gens[:-1]:  # keep the previous generation for readers that opened it
-        shutil.rmtree(g, ignore_errors=True)
-    _remove_unused_texts(root, [gens[-1]] if gens else [], docs)
+    for g in gens:  # keep the generation that was live: readers may have it open
+        if g.name != live:
+            shutil.rmtree(g, ignore_errors=True)
+    _remove_unused_texts(root, [root / live] if live else [], docs)
 
 
 def _remove_unused_texts(root: Path, older: list[Path], docs) -> None:

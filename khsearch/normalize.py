@@ -31,8 +31,12 @@ def unify_tones(text: str) -> str:
     return unicodedata.normalize("NFC", _TONE_MOVE.sub(lambda m: m[1] + m[3] + m[2], d))
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def normalize(text: str) -> str:
     """NFC, one tone placement, plain dashes, quotes and spaces; the same length is not promised."""
+    text = _SURROGATE.sub("\ufffd", text)  # a lone surrogate (bad bytes in argv) cannot be encoded or printed
     return unify_tones(nfc(text).translate(_TABLE))
 
 

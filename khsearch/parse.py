@@ -180,6 +180,12 @@ def blocks(text: str) -> list[Block]:
     return out
 
 
+def _opens_attachment(b: Block, first: str, types) -> bool:
+    """After a signature: a Roman-numbered part, a document-type line or a title in capitals opens new content."""
+    title = _is_caps(first) and len(first.split()) >= 4 and not _SIGNATURE.match(first)
+    return b.mark == "roman" or (fold(first).strip() in types and _is_caps(first)) or title
+
+
 def _assign_kinds(bs: list[Block]) -> None:
     """Header, title, place-date line, body, and the closing recipients and signature block."""
     types = doc_types()
@@ -188,6 +194,8 @@ def _assign_kinds(bs: list[Block]) -> None:
     closing = None
     for i, b in enumerate(bs):
         first = b.lines[0].text
+        if closing == "signature" and _opens_attachment(b, first, types):
+            closing = None  # a plan or a list attached after the signature: content again
         if i < 40 and _PLACE_DATE.match(first) and len(" ".join(l.text for l in b.lines)) < 80:
             b.kind, b.mark = "place_date", ""
         elif type_at is not None and i < type_at:
