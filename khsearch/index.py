@@ -108,16 +108,27 @@ class Index:
         self.documents = load("documents.jsonl", lambda f: {
             d["doc_id"]: Document.from_dict(d, tuple(by_doc.get(d["doc_id"], ()))) for d in map(json.loads, _lines(f))})
         self.paragraphs = [p for p in paras if p.kind in CONTENT_KINDS]
-        self.terms = load("terms.jsonl", lambda f: [json.loads(l) for l in _lines(f)])
         self.vector_keys = load("vector_keys.json", lambda f: json.loads(f.read_text(encoding="utf-8")))
-        if not (len(self.paragraphs) == len(self.terms) == len(self.vector_keys)):
+        if len(self.paragraphs) != len(self.vector_keys):
             raise IndexError_(f"{gen} is inconsistent: paragraphs.jsonl has {len(self.paragraphs)} searchable "
-                              f"paragraphs, terms.jsonl {len(self.terms)} rows, vector_keys.json "
-                              f"{len(self.vector_keys)} keys; {_fix(root)}")
+                              f"paragraphs, vector_keys.json {len(self.vector_keys)} keys; {_fix(root)}")
+        self._load = load
+        self._terms = None
         self._rows: dict[str, list[int]] = {}
         for i, p in enumerate(self.paragraphs):
             self._rows.setdefault(p.doc_id, []).append(i)
         self._vectors = self._lexical = None
+
+    @property
+    def terms(self) -> list[dict]:
+        """Lexical terms per searchable paragraph, kept for incremental updates (search does not need them)."""
+        if self._terms is None:
+            terms = self._load("terms.jsonl", lambda f: [json.loads(l) for l in _lines(f)])
+            if len(terms) != len(self.paragraphs):
+                raise IndexError_(f"{self.gen / 'terms.jsonl'} has {len(terms)} rows for {len(self.paragraphs)} "
+                                  f"paragraphs; {_fix(self.root)}")
+            self._terms = terms
+        return self._terms
 
     @property
     def embedder_name(self) -> str:
