@@ -157,14 +157,6 @@ class Index:
                               f"open it again (khsearch.open_index('{self.root}'))")
 
     @property
-    def matrix(self) -> np.ndarray:
-        """The paragraph vectors as one array, row i for paragraph i."""
-        if getattr(self, "_matrix", None) is None:
-            n = self.vectors.ntotal
-            self._matrix = self.vectors.reconstruct_n(0, n) if n else np.zeros((0, self.manifest["dim"]), np.float32)
-        return self._matrix
-
-    @property
     def lexical(self) -> dict:
         """bm25s indexes by field ('words', 'folded'), loaded on first use."""
         if self._lexical is None:

@@ -79,26 +79,26 @@ def rankings(index: Index, query: str, rows: np.ndarray | None) -> dict[str, tup
         s = index.lexical[name].get_scores(q)[cand]
         out[name] = _top(cand, s)
     if len(cand):
-        qv = _embedder(index.embedder_name).query(text)
-        if rows is None or len(rows) > n // 2:  # FAISS over everything, then keep the rows in scope
-            k = min(n, DEPTH if rows is None else 4 * DEPTH)
-            scores, ids = index.vectors.search(qv[None, :], k)
-            keep = ids[0] >= 0 if rows is None else np.isin(ids[0], rows)
-            out["dense"] = (ids[0][keep][:DEPTH], scores[0][keep][:DEPTH])
-        else:
-            out["dense"] = _top(cand, index.matrix[cand] @ qv, positive=False)
+        qv = _embedder(index.embedder_name).query(text)[None, :]
+        if rows is None:
+            scores, ids = index.vectors.search(qv, min(n, DEPTH))
+        else:  # FAISS with a selector, not numpy: BLAS threads left spinning slow the next query's embedding
+            import faiss
+            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(cand.astype(np.int64)))
+            scores, ids = index.vectors.search(qv, min(len(cand), DEPTH), params=params)
+        keep = ids[0] >= 0
+        out["dense"] = (ids[0][keep], scores[0][keep])
     return out
 
 
-def _top(cand: np.ndarray, scores: np.ndarray, positive: bool = True):
-    """The DEPTH best candidates, best first (BM25: only those that match at all)."""
+def _top(cand: np.ndarray, scores: np.ndarray):
+    """The DEPTH best candidates that match at all, best first."""
     if len(scores) > DEPTH:
         part = np.argpartition(-scores, DEPTH)[:DEPTH]
         order = part[np.argsort(-scores[part], kind="stable")]
     else:
         order = np.argsort(-scores, kind="stable")
-    if positive:
-        order = order[scores[order] > 0]
+    order = order[scores[order] > 0]
     return cand[order], scores[order]
 
 
