@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 from .answer import ask
 from .index import Index
-from .metadata import find_provinces
 from .normalize import fold, loose
 from .retrieve import search
 

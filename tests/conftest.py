@@ -12,6 +12,23 @@ PLANS = {
     "Nghệ An": CORPUS / "nghe-an-321-kh-ubnd-2022.txt",
     "Khánh Hòa": CORPUS / "khanh-hoa-2017.txt",
 }
+# A small plan of a province the corpus lacks, for tests that add a plan.
+LAO_CAI_PLAN = """ỦY BAN NHÂN DÂN
+TỈNH LÀO CAI
+
+Số: 12/KH-UBND
+
+Lào Cai, ngày 05 tháng 3 năm 2024
+
+KẾ HOẠCH
+Phòng, chống ma túy tại các xã biên giới năm 2024
+
+I. MỤC TIÊU
+1. Phấn đấu đến năm 2025 có 60% số xã biên giới đạt tiêu chí sạch ma túy.
+II. NHIỆM VỤ
+1. Sở Y tế chủ trì triển khai điều trị nghiện bằng thuốc Buprenorphine tại trạm y tế các xã biên giới.
+2. Bộ Chỉ huy Bộ đội Biên phòng tỉnh chủ trì tuần tra, kiểm soát đường mòn, lối mở trên tuyến biên giới.
+"""
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import pytest
 from khsearch.index import IndexError_, build, open_index
 from khsearch.retrieve import search
 
-from conftest import CORPUS, PLANS
+from conftest import PLANS
 
 
 @pytest.fixture

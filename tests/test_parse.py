@@ -1,5 +1,4 @@
 """The plan model on the five real plans, and properties that hold on any text."""
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -1,6 +1,4 @@
 """With the real bundled embedder: the whole corpus indexed, and the development questions answered."""
-import json
-from pathlib import Path
 
 import pytest
 

@@ -28,26 +28,11 @@ from khsearch.parse import CONTENT_KINDS, KINDS, parse_paragraphs
 from khsearch.read import ReadError, read
 from khsearch.retrieve import search
 
-from conftest import PLANS, ROOT
+from conftest import LAO_CAI_PLAN, PLANS, ROOT
 from test_read import cp1258, legacy_encoder
 
 METHADONE = "Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?"
-LAO_CAI = """ỦY BAN NHÂN DÂN
-TỈNH LÀO CAI
-
-Số: 12/KH-UBND
-
-Lào Cai, ngày 05 tháng 3 năm 2024
-
-KẾ HOẠCH
-Phòng, chống ma túy tại các xã biên giới năm 2024
-
-I. MỤC TIÊU
-1. Phấn đấu đến năm 2025 có 60% số xã biên giới đạt tiêu chí sạch ma túy.
-II. NHIỆM VỤ
-1. Sở Y tế chủ trì triển khai điều trị nghiện bằng thuốc Buprenorphine tại trạm y tế các xã biên giới.
-2. Bộ Chỉ huy Bộ đội Biên phòng tỉnh chủ trì tuần tra, kiểm soát đường mòn, lối mở trên tuyến biên giới.
-"""
+LAO_CAI = LAO_CAI_PLAN
 CITATION_KEYS = {"doc_id", "province", "document", "section", "heading", "text", "path", "start", "end", "score"}
 
 

@@ -16,26 +16,10 @@ from khsearch.records import Answer, Citation  # noqa: E402
 
 # gradio's queue calls pandas options that pandas 3 deprecates; not ours to fix.
 pytestmark = pytest.mark.filterwarnings("ignore:.*no_silent_downcasting", "ignore:The copy keyword is deprecated")
-ROOT = Path(__file__).resolve().parent.parent
-CORPUS = ROOT / "corpus"
+from conftest import CORPUS, LAO_CAI_PLAN, ROOT  # noqa: E402
 SCREENSHOT = ROOT / "docs" / "screenshots" / "chat.png"
 METHADONE = "Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?"
-NEW_PLAN = """ỦY BAN NHÂN DÂN
-TỈNH LÀO CAI
-
-Số: 12/KH-UBND
-
-Lào Cai, ngày 05 tháng 3 năm 2024
-
-KẾ HOẠCH
-Phòng, chống ma túy tại các xã biên giới năm 2024
-
-I. MỤC TIÊU
-1. Phấn đấu đến năm 2025 có 60% số xã biên giới đạt tiêu chí sạch ma túy.
-II. NHIỆM VỤ
-1. Sở Y tế chủ trì triển khai điều trị nghiện bằng thuốc Buprenorphine tại trạm y tế các xã biên giới.
-2. Bộ Chỉ huy Bộ đội Biên phòng tỉnh chủ trì tuần tra, kiểm soát đường mòn, lối mở trên tuyến biên giới.
-"""
+NEW_PLAN = LAO_CAI_PLAN
 
 
 def _free_port() -> int:
