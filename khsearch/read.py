@@ -14,7 +14,7 @@ from .normalize import read_table
 from .records import Source
 
 SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
-MAX_BYTES = 200 * 2**20  # a plan is a few MB at most; refuse rather than fill memory
+MAX_BYTES = 64 * 2**20  # a plan is a few MB; indexing takes about 80 times its size in memory (RELIABILITY.md)
 BINARY = "binary file, not text"
 LEGACY = ("looks like a legacy Vietnamese encoding (TCVN3/VNI/Windows-1258), but which one is unclear; "
           "convert it to Unicode (e.g. with Unikey) and save it as UTF-8")
