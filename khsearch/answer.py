@@ -6,7 +6,7 @@ from functools import lru_cache
 
 from .facts import ROLES, agencies_in, assignments, clauses, targets
 from .index import Index
-from .normalize import fold, folded_terms, has_diacritics, normalize, read_table, syllables
+from .normalize import cues, fold, folded_terms, has_diacritics, normalize, syllables
 from .records import Answer, Citation, Hit, Paragraph
 from .retrieve import scope, search, strip_places
 
@@ -15,11 +15,8 @@ CLOSE = 0.8  # a lower hit may answer instead of the first only when its score i
 
 
 @lru_cache(maxsize=None)
-def _cue_table() -> dict[str, list[tuple[str, str]]]:
-    out: dict[str, list[tuple[str, str]]] = {}
-    for row in read_table("cues.tsv"):
-        out.setdefault(row[0], []).append((fold(row[1]), row[2] if len(row) > 2 else ""))
-    return out
+def _folded_cues(category: str) -> tuple[tuple[str, str], ...]:
+    return tuple((fold(phrase), value) for phrase, value in cues(category))
 
 
 def _has(folded_q: str, phrase: str) -> bool:
@@ -30,7 +27,7 @@ def intent(question: str) -> str:
     """What a question asks for: 'signer', 'date', 'number', 'issuer', 'target', 'agency' or 'general'."""
     q = fold(question)
     for kind in ("signer", "date", "number", "issuer", "target", "agency"):
-        if any(_has(q, phrase) for phrase, _ in _cue_table().get(kind, [])):
+        if any(_has(q, phrase) for phrase, _ in _folded_cues(kind)):
             return kind
     return "general"
 
@@ -39,14 +36,14 @@ def asked_unit(question: str) -> str | None:
     """The unit a target question asks for ('%' for 'bao nhiêu phần trăm'), or None."""
     q = " ".join(syllables(question))
     if has_diacritics(question):  # folded 'dong' is both 'đồng' and 'động': compare with the accents
-        cues = [(" ".join(syllables(r[1])), r[2]) for r in read_table("cues.tsv") if r[0] == "asked_unit"]
+        units = [(" ".join(syllables(phrase)), unit) for phrase, unit in cues("asked_unit")]
     else:
-        q, cues = fold(q), _cue_table().get("asked_unit", [])
+        q, units = fold(q), _folded_cues("asked_unit")
     after = " ".join(q.split("bao nhiêu" if has_diacritics(question) else "bao nhieu", 1)[1].split()[:3]) \
         if re.search(r"bao nhi[eê]u", q) else ""
     if "%" in question:
         return "%"
-    for phrase, unit in sorted(cues, key=lambda r: -len(r[0])):
+    for phrase, unit in units:
         if phrase and (after.startswith(phrase) or (unit == "%" and _has(q, phrase))):
             return unit
     return None
@@ -54,7 +51,7 @@ def asked_unit(question: str) -> str | None:
 
 def content_words(question: str) -> set[str]:
     """The folded syllables that say what a question is about (cue words and place names left out)."""
-    stop = {w for phrase, _ in _cue_table().get("question", []) for w in phrase.split()}
+    stop = {w for phrase, _ in _folded_cues("question") for w in phrase.split()}
     return {w for w in fold(" ".join(syllables(strip_places(question)))).split() if w not in stop and len(w) > 1}
 
 

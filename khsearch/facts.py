@@ -5,7 +5,7 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from .normalize import read_table
+from .normalize import cues, read_table
 from .records import Assignment, Document, Paragraph, Target
 
 ROLES = ("chủ trì", "thực hiện", "đề nghị", "phối hợp")  # the order answers list them in
@@ -162,15 +162,9 @@ def document_assignments(doc: Document) -> list[Assignment]:
 # --- targets --------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=None)
-def _cues(category: str) -> tuple[str, ...]:
-    rows = [r[1] for r in read_table("cues.tsv") if r[0] == category]
-    return tuple(sorted(rows, key=len, reverse=True))
-
-
-@lru_cache(maxsize=None)
 def _quantity() -> re.Pattern:
-    units = "|".join(re.escape(fold_aligned(u)) for u in _cues("unit"))
-    comps = "|".join(re.escape(fold_aligned(c)) for c in _cues("comparator"))
+    units = "|".join(re.escape(fold_aligned(u)) for u, _ in cues("unit"))
+    comps = "|".join(re.escape(fold_aligned(c)) for c, _ in cues("comparator"))
     return re.compile(
         rf"(?:(?P<comp>{comps})\s+)?(?P<value>\d+(?:[.,]\d+)?(?:\s*-\s*\d+(?:[.,]\d+)?)?)\s*"
         rf"(?:(?P<pct>%|phan tram)|(?P<unit>{units})(?![a-z]))")

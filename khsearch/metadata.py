@@ -87,8 +87,8 @@ def extract(paragraphs: list[Paragraph], text: str) -> Metadata:
     if titles and fold(titles[0].text).strip() in types:
         doc_type = types[fold(titles[0].text).strip()]
     elif number:
-        by_abbr = {row[1]: row[0] for row in read_table("doc_types.tsv")}
-        doc_type = by_abbr.get(number.split("/", 1)[1].split("-")[0])
+        abbreviation = number.split("/", 1)[1].split("-")[0]
+        doc_type = next((row[0] for row in read_table("doc_types.tsv") if row[1] == abbreviation), None)
     title = " ".join(" ".join(p.text.split()) for p in titles[1:2]) or None
 
     signer = next((" ".join(p.text.split()) for p in reversed(closing) if looks_like_name(p.text.strip())), None)

@@ -65,11 +65,19 @@ def loose(text: str) -> str:
 
 # --- reviewed tables -------------------------------------------------------------------------------
 
-def read_table(name: str) -> list[list[str]]:
-    """Rows of a tab-separated table in khsearch/data, without comments and blank lines."""
+@lru_cache(maxsize=None)
+def read_table(name: str) -> tuple[tuple[str, ...], ...]:
+    """Rows of a tab-separated table in khsearch/data, without comments and blank lines (read once)."""
     text = resources.files("khsearch").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     rows = csv.reader((l for l in text.splitlines() if l.strip() and not l.startswith("#")), delimiter="\t")
-    return [[c.strip() for c in row] for row in rows]
+    return tuple(tuple(c.strip() for c in row) for row in rows)
+
+
+@lru_cache(maxsize=None)
+def cues(category: str) -> tuple[tuple[str, str], ...]:
+    """(phrase, value) rows of one category of data/cues.tsv, longest phrase first."""
+    rows = [(r[1], r[2] if len(r) > 2 else "") for r in read_table("cues.tsv") if r[0] == category]
+    return tuple(sorted(rows, key=lambda r: -len(r[0])))
 
 
 @lru_cache(maxsize=None)

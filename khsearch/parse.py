@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from .normalize import fold, read_table
+from .normalize import cues, fold, read_table
 from .records import Paragraph
 
 # What a paragraph is. Search indexes the content kinds; the others serve metadata and display.
@@ -38,7 +38,7 @@ def doc_types() -> dict[str, str]:
 @lru_cache(maxsize=None)
 def connectives() -> frozenset[str]:
     """Words that cannot end a sentence: a wrapped line ending in one continues on the next line."""
-    return frozenset(fold(row[1]) for row in read_table("cues.tsv") if row[0] == "connective")
+    return frozenset(fold(phrase) for phrase, _ in cues("connective"))
 
 
 @dataclass

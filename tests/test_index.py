@@ -40,11 +40,11 @@ def test_incremental_update_processes_only_changes(corpus, tmp_path):
     root = tmp_path / "index"
     first = build([corpus], root, embedder="hash")
     assert len(first.added) == 3 and first.embedded > 0
+    gen_before = (root / "CURRENT").read_text()
     again = build([corpus], root, embedder="hash")
     assert (again.added, again.updated, again.removed, again.embedded) == ([], [], [], 0)
     assert len(again.unchanged) == 3
-    gen_before = (root / "CURRENT").read_text()
-    assert gen_before == (root / "CURRENT").read_text()
+    assert (root / "CURRENT").read_text() == gen_before  # nothing changed: no new generation written
 
     changed = corpus / PLANS["Cà Mau"].name
     changed.write_text(changed.read_text(encoding="utf-8").replace(

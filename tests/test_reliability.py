@@ -633,17 +633,8 @@ def test_the_generation_readers_have_open_survives_an_orphan(small_index):
 # escaping in render_turn. Here: the command's default host, other failing handlers, names that lost their
 # extension or were too long, and a page that outlives updates made from the command line.
 
-def test_cli_serve_binds_localhost_and_hides_errors(hash_index, monkeypatch):
+def test_cli_serve_binds_localhost_and_hides_errors(hash_index, launched):
     pytest.importorskip("gradio")
-    launched = {}
-
-    class Page:
-        def queue(self):
-            return self
-
-        def launch(self, **kw):
-            launched.update(kw)
-    monkeypatch.setattr(ui, "make_app", lambda index_path, corpus_dir=None: Page())
     assert main(["serve", "--index", str(hash_index.root)]) == 0
     assert launched["server_name"] == "127.0.0.1" and launched["show_error"] is False
 

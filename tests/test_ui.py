@@ -248,16 +248,7 @@ def test_chat_in_a_real_browser(server):
             browser.close()
 
 
-def test_serve_binds_to_localhost_by_default(monkeypatch):
-    launched = {}
-
-    class Page:
-        def queue(self):
-            return self
-
-        def launch(self, **kw):
-            launched.update(kw)
-    monkeypatch.setattr(ui, "make_app", lambda index_path, corpus_dir=None: Page())
+def test_serve_binds_to_localhost_by_default(launched):
     ui.serve(ROOT / "index")
     assert launched["server_name"] == "127.0.0.1" and launched["server_port"] == 7860
     assert launched["max_file_size"] == 20 * 2**20
