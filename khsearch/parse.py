@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from .markup import plain
 from .normalize import cues, fold, read_table
 from .records import Paragraph
 
@@ -275,8 +276,9 @@ def parse_paragraphs(text: str, doc_id: str) -> list[Paragraph]:
         out.append(Paragraph(f"{doc_id}:p{len(out):04d}", doc_id, section, tuple(headings),
                              text[start:end], start, end, kind, tuple(table_header)))
 
-    for b in blocks(text):
-        body = text[b.start:b.end]
+    clean = plain(text)  # markup masked, offsets kept
+    for b in blocks(clean):
+        body = clean[b.start:b.end]
         if b.kind not in CONTENT_KINDS:
             emit(b.kind, b.start, b.end, "", [])
             continue

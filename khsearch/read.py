@@ -13,7 +13,7 @@ from pathlib import Path
 from .normalize import read_table
 from .records import Source
 
-SUFFIXES = (".txt", ".docx", ".pdf", ".html", ".htm")
+SUFFIXES = (".txt", ".md", ".markdown", ".docx", ".pdf", ".html", ".htm")
 MAX_BYTES = 64 * 2**20  # a plan is a few MB; indexing takes about 80 times its size in memory (RELIABILITY.md)
 BINARY = "binary file, not text"
 LEGACY = ("looks like a legacy Vietnamese encoding (TCVN3/VNI/Windows-1258), but which one is unclear; "
@@ -68,7 +68,7 @@ def read(path) -> Source:
         raise ReadError(path, f"cannot read: {e.strerror or e}") from None
     if not raw:
         raise ReadError(path, "the file is empty")
-    fmt = "html" if suffix == ".htm" else suffix[1:]
+    fmt = {".htm": "html", ".md": "txt", ".markdown": "txt"}.get(suffix, suffix[1:])
     try:
         text, encoding, native, warnings = _READERS[fmt](raw)
     except _Unreadable as e:

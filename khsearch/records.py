@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from typing import Optional
+
+from .markup import plain
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,11 @@ class Paragraph:
     @property
     def heading(self) -> str:
         return self.headings[-1] if self.headings else ""
+
+    @cached_property
+    def plain(self) -> str:
+        """The text with Markdown markup masked by spaces: what facts, answers and search read (same offsets)."""
+        return plain(self.text)
 
     def to_dict(self) -> dict:
         d = asdict(self)
