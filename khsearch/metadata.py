@@ -12,10 +12,13 @@ from .normalize import fold, read_table
 from .parse import CONTENT_KINDS, doc_types, looks_like_name
 from .records import Metadata, Paragraph
 
-_NUMBER = re.compile(r"\bS[ốo]\s*(?:hiệu)?\s*:\s*(\d{1,5})\s*/\s*([A-ZĐ][A-ZĐa-z0-9&.\-]*(?:/[A-ZĐ0-9&.\-]+)?)")
+_SUFFIX = r"[A-ZĐ][A-ZĐa-z0-9&.\-]*?(?:-[A-ZĐ0-9&.]+)*"
+_NUMBER = re.compile(rf"\bS[ốo]\s*(?:hiệu)?\s*:?\s*(\d{{1,5}}(?:/\d{{4}})?)\s*/\s*({_SUFFIX})(?![\w-])")
+_BARE_NUMBER = re.compile(rf"^\s*(\d{{1,5}}(?:/\d{{4}})?)\s*/\s*([A-ZĐ]{{1,6}}(?:-[A-ZĐ0-9]{{1,10}})+)\s*$", re.MULTILINE)
 _ATTACHED = re.compile(r"K[èe]m\s+theo\s+(?P<type>[^\d\n]{2,30}?)\s+s[ốo]\s*(?P<n>\d{1,5})\s*/\s*(?P<suffix>[A-ZĐ][A-ZĐ0-9&.\-]*)"
                        r"(?:\s+ngày\s+(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4}))?", re.IGNORECASE)
 _LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)
+_SHORT_DATE = re.compile(r"ngày\s+(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4})", re.IGNORECASE)
 _MONTH_YEAR = re.compile(r"th\w{0,3}ng\s*(\d{1,2})\s+n\w{0,2}m\s+(\d{4})", re.IGNORECASE)
 _SITE_DATE = re.compile(r"Ngày\s+ban\s+hành\s*:\s*(\d{1,2})/(\d{1,2})/(\d{4})")
 _SITE_SIGNER = re.compile(r"Người\s+ký\s*:\s*([^\n:]+?)\s*$", re.MULTILINE)
@@ -65,47 +68,76 @@ def extract(paragraphs: list[Paragraph], text: str) -> Metadata:
     place_date = next(iter(by_kind("place_date")), None)
     titles = by_kind("title")
     closing = by_kind("signature")
-    head_text = "\n".join(p.text for p in header)
-    attached = next((m for p in paragraphs if p.kind in CONTENT_KINDS for m in [_ATTACHED.search(p.text)] if m), None)
+    head_text = "\n".join(p.plain for p in header)
+    site_text = "\n".join(p.plain for p in by_kind("chrome", "header"))
+    attached = next((m for p in paragraphs if p.kind in CONTENT_KINDS for m in [_ATTACHED.search(p.plain)] if m), None)
 
     number = date = None
-    if m := _NUMBER.search(head_text):
+    if m := _NUMBER.search(head_text) or _BARE_NUMBER.search(head_text):
         number = f"{m[1]}/{m[2].rstrip('.')}"
     elif attached:
         number = f"{attached['n']}/{attached['suffix']}"
-    if place_date and (m := _LONG_DATE.search(place_date.text)) and _valid(m[3], m[2], m[1]):
+    for source in ([place_date.plain] if place_date else []) + [head_text]:
+        if date := _date_in(source):
+            break
+    if not date and (m := _SITE_DATE.search(site_text)) and _valid(m[3], m[2], m[1]):
         date = _iso(m[3], m[2], m[1])
-    elif place_date and (m := _MONTH_YEAR.search(place_date.text)) and _valid(m[2], m[1]):
-        date = _iso(m[2], m[1])
-    elif (m := _SITE_DATE.search(head_text)) and _valid(m[3], m[2], m[1]):
-        date = _iso(m[3], m[2], m[1])
-    elif attached and attached["y"] and _valid(attached["y"], attached["m"], attached["d"]):
+    if not date and attached and attached["y"] and _valid(attached["y"], attached["m"], attached["d"]):
         date = _iso(attached["y"], attached["m"], attached["d"])
 
-    doc_type = None
-    types = doc_types()
-    if titles and fold(titles[0].text).strip() in types:
-        doc_type = types[fold(titles[0].text).strip()]
-    elif number:
-        abbreviation = number.split("/", 1)[1].split("-")[0]
-        doc_type = next((row[0] for row in read_table("doc_types.tsv") if row[1] == abbreviation), None)
-    title = " ".join(" ".join(p.text.split()) for p in titles[1:2]) or None
-
-    signer = next((" ".join(p.text.split()) for p in reversed(closing) if looks_like_name(p.text.strip())), None)
-    if signer is None and (m := _SITE_SIGNER.search(head_text)):
+    doc_type, title = _type_and_title(titles, number)
+    signer = next((name for p in reversed(closing) for name in [signer_in(p.plain)] if name), None)
+    if signer is None and (m := _SITE_SIGNER.search(site_text)):
         signer = m[1].strip()
 
     issuer_caps = _issuer_lines(header)
-    province = _province(issuer_caps, place_date, head_text, paragraphs)
+    province = _province(issuer_caps, place_date, site_text, paragraphs)
     issuer = _issuer(issuer_caps, province, closing, paragraphs, number)
     return Metadata(province, number, date, doc_type, title, signer, issuer)
+
+
+def _date_in(text: str) -> str | None:
+    """The ISO date a place-date line or header gives: 'ngày 20 tháng 11 năm 2025', 'ngày 05/3/2024',
+    or 'tháng 3 năm 2017' when the day is unreadable."""
+    for pattern in (_LONG_DATE, _SHORT_DATE):
+        if (m := pattern.search(text)) and _valid(m[3], m[2], m[1]):
+            return _iso(m[3], m[2], m[1])
+    if (m := _MONTH_YEAR.search(text)) and _valid(m[2], m[1]):
+        return _iso(m[2], m[1])
+    return None
+
+
+def _type_and_title(titles: list[Paragraph], number: str | None) -> tuple[str | None, str | None]:
+    """The document's type and title. A Quyết định that promulgates a plan is the plan it carries: its type
+    line and title come after the decision's signature."""
+    types = doc_types()
+    lines = [(i, types.get(fold(p.plain).strip())) for i, p in enumerate(titles)]
+    typed = [(i, t) for i, t in lines if t]
+    flat = lambda p: " ".join(p.plain.split())
+    if typed:
+        i, doc_type = typed[-1] if len(typed) > 1 and typed[0][1] == "Quyết định" else typed[0]
+        title = flat(titles[i + 1]) if i + 1 < len(titles) and not lines[i + 1][1] else None
+        return doc_type, title
+    if number:
+        abbreviation = number.split("/")[-1].split("-")[0]
+        doc_type = next((row[0] for row in read_table("doc_types.tsv") if row[1] == abbreviation), None)
+        return doc_type, (flat(titles[0]) if titles else None)
+    return None, (flat(titles[0]) if titles else None)
+
+
+def signer_in(text: str) -> str | None:
+    """The name under a signature block: its last line that is a person's name, in capitals or not."""
+    for line in reversed([l.strip() for l in text.split("\n") if l.strip()]):
+        if looks_like_name(line):
+            return line.title() if line.isupper() else " ".join(line.split())
+    return None
 
 
 def _issuer_lines(header: list[Paragraph]) -> str:
     """The issuing body as printed in the header, before the national motto: 'ỦY BAN NHÂN DÂN TỈNH CÀ MAU'."""
     lines, taking = [], False
     for p in header:
-        flat = " ".join(p.text.split())
+        flat = " ".join(p.plain.split())
         if fold(flat).startswith("cong hoa"):
             break
         if _ISSUER_START.match(flat) and flat.isupper():
@@ -117,12 +149,12 @@ def _issuer_lines(header: list[Paragraph]) -> str:
     return " ".join(lines)
 
 
-def _province(issuer_caps, place_date, head_text, paragraphs) -> str | None:
-    for text in (issuer_caps, place_date.text.split(",")[0] if place_date else "",
-                 m[1] if (m := _SITE_PLACE.search(head_text)) else ""):
+def _province(issuer_caps, place_date, site_text, paragraphs) -> str | None:
+    for text in (issuer_caps, place_date.plain.split(",")[0] if place_date else "",
+                 m[1] if (m := _SITE_PLACE.search(site_text)) else ""):
         if found := find_provinces(text):
             return found[0]
-    body = " ".join(p.text for p in paragraphs if p.kind in CONTENT_KINDS)
+    body = " ".join(p.plain for p in paragraphs if p.kind in CONTENT_KINDS)
     counts = Counter(find_provinces(body))
     return counts.most_common(1)[0][0] if counts else None
 
@@ -136,8 +168,8 @@ def _issuer(issuer_caps, province, closing, paragraphs, number) -> str | None:
         return out
     if not province:
         return None
-    body = " ".join(p.text for p in paragraphs)
-    signed = any(_ISSUER_SIGNED.search(p.text) for p in closing)
+    body = " ".join(p.plain for p in paragraphs)
+    signed = any(_ISSUER_SIGNED.search(p.plain) for p in closing)
     said = _ISSUER_SAID.search(body)
     if signed or said or (number and number.endswith("-UBND")):
         return f"Ủy ban nhân dân {province_level(province)} {province}"
