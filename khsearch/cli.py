@@ -70,8 +70,11 @@ def cmd_index(a) -> int:
         print(f"khsearch: skipped {path}: {reason}", file=sys.stderr)
     for path, same in report.duplicates:
         print(f"khsearch: skipped {path}: same content as {same}", file=sys.stderr)
+    for path, reason in report.ignored:
+        print(f"khsearch: ignored {path}: {reason}", file=sys.stderr)
     print(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-          f"{len(report.removed)} removed, {len(report.failed)} failed; {report.embedded} paragraphs embedded, "
+          f"{len(report.removed)} removed, {len(report.failed)} failed, {len(report.duplicates)} duplicate, "
+          f"{len(report.ignored)} not plans; {report.embedded} paragraphs embedded, "
           f"{report.reused} reused; {report.seconds:.1f} s", file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PARTIAL
 
@@ -115,7 +118,7 @@ def cmd_search(a) -> int:
         for n, h in enumerate(hits, 1):
             c = h.citation()
             print(f"{n}. [{c.score:.3f}] {c.province} | {c.document} | {c.section} {c.heading}")
-            print("   " + " ".join(c.text.split())[:300])
+            print("   " + " ".join(c.plain.split())[:300])
     return EXIT_OK
 
 
@@ -134,7 +137,7 @@ def cmd_ask(a) -> int:
         print(ans.answer)
         for n, c in enumerate(ans.citations[:3 if ans.found else 0], 1):
             print(f"[{n}] {c.province} | {c.document} | mục {c.section or '—'} {c.heading}")
-            print("    " + " ".join(c.text.split()))
+            print("    " + " ".join(c.plain.split()))
     return EXIT_OK
 
 
@@ -209,7 +212,7 @@ def cmd_parse(a) -> int:
     print()
     for p in paras:
         depth = p.section.count(".") + (1 if p.section else 0)
-        print(f"{'  ' * depth}{p.section or '·'} [{p.kind}] {' '.join(p.text.split())[:110]}")
+        print(f"{'  ' * depth}{p.section or '·'} [{p.kind}] {' '.join(p.plain.split())[:110]}")
     return EXIT_OK
 
 

@@ -52,6 +52,7 @@ class Report:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (path, reason)
+    ignored: list[tuple[str, str]] = field(default_factory=list)  # files of a folder that are not plans
     duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, doc_id it repeats)
     embedded: int = 0
     reused: int = 0
@@ -67,7 +68,7 @@ HEADING_MAX = 140  # longer chain entries are whole list items that a paragraph 
 
 def passage(p: Paragraph) -> str:
     """What a paragraph is embedded and matched as: its headings, then its text."""
-    return " > ".join([h for h in p.headings if len(h) <= HEADING_MAX] + [p.text])
+    return " > ".join([h for h in p.headings if len(h) <= HEADING_MAX] + [p.plain])
 
 
 def terms(p: Paragraph) -> dict:
@@ -261,7 +262,7 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
                 cached_terms = {p.id: t for p, t in zip(old.paragraphs, old.terms)}
         kept = dict(docs)
         seen = {d.sha256: d.doc_id for d in kept.values()}
-        files = discover(paths)
+        files = discover(paths, report.ignored)
         for i, f in enumerate(files):
             if progress:
                 progress("read", i, len(files))

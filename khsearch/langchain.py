@@ -59,7 +59,7 @@ class KhsearchRetriever(BaseRetriever):
 
 
 def to_document(c: Citation) -> Document:
-    return Document(page_content=c.text, metadata=c.to_dict())
+    return Document(page_content=c.plain, metadata=c.to_dict())  # metadata["text"] is the verbatim slice
 
 
 def _fields(item: Citation | Document) -> dict:

@@ -11,7 +11,9 @@ _MARKUP = re.compile(
     r"|(?<!^)(?<![ \t])\*|\*(?![ \t\n])"  # '*' touching a word on one side: '*Hà Nội', 'năm 2025*'
     r"|\\(?=[\\`*_{}\[\]()#+\-.!|<>~])"  # backslash escapes
     r"|^[ \t]*#{1,6}(?=[ \t]|$)"  # heading marks
-    r"|`+", re.MULTILINE)
+    r"|`+"
+    r"|\f|^[ \t]*(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*$(?=\n[ \t]*\f)|(?<=\f\n)[ \t]*(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*$"
+    r"", re.MULTILINE)  # a PDF's page breaks and the page numbers printed beside them
 _SIGNS = re.compile(r"\*\*|(?m:^\s*\|\s*$)|^#{1,6} |\\[.\-*_#()\[\]]|(?<=\w)\*\s|\s\*(?=\w)", re.MULTILINE)
 
 
@@ -23,6 +25,6 @@ def is_markdown(text: str) -> bool:
 
 def plain(text: str) -> str:
     """The text with Markdown markup replaced by spaces: same length, same offsets, same line breaks."""
-    if "*" not in text and "_" not in text and "\\" not in text and "#" not in text and "`" not in text:
+    if not any(c in text for c in "*_\\#`\f"):
         return text
     return _MARKUP.sub(lambda m: " " * len(m.group(0)), text)

@@ -117,11 +117,11 @@ def split_lines(text: str, raw: str | None = None) -> list[Line]:
         lines.append(Line(pos + lead, pos + lead + len(body), body, original.count("**") % 2 == 1,
                           len(bold) > 4 and bold.startswith("**") and bold.endswith("**") and bold.count("**") == 2))
         pos += len(line) + 1
-    for i, l in enumerate(lines):  # a PDF's page breaks and the page numbers printed beside them
-        if "\f" in l.text and not l.text.replace("\f", "").strip():
-            l.noise = True
+    for i, line in enumerate(raw_lines):  # a PDF's page breaks and the page numbers printed beside them
+        if "\f" in line and not line.strip():
+            lines[i].noise = True
             for j in (i - 1, i + 1):
-                if 0 <= j < len(lines) and _PAGE_NUMBER.fullmatch(lines[j].text):
+                if 0 <= j < len(lines) and _PAGE_NUMBER.fullmatch(raw_lines[j].strip()):
                     lines[j].noise = True
     return lines
 
@@ -321,8 +321,10 @@ def blocks(text: str, raw: str | None = None) -> list[Block]:
     out: list[Block] = []
     gap = True
     skip_to = -1
+    broke = False  # a page break since the last line: an unfinished line goes on after it
     for i, line in enumerate(lines):
         if i < skip_to or line.noise:
+            broke = broke or line.noise
             continue
         if i in tables:
             out += tables[i]
@@ -334,7 +336,10 @@ def blocks(text: str, raw: str | None = None) -> list[Block]:
             continue
         mark, num, style = classify(line.text)
         cur = out[-1] if out else None
-        if cur and (_joins_across_blank(cur, line, mark) if gap else _continues(cur, line, mark, width, markdown)):
+        across = broke and cur is not None and not mark and cur.mark != "table" and not _TERMINAL.search(cur.last)
+        broke = False
+        if cur and (across or (_joins_across_blank(cur, line, mark) if gap else
+                               _continues(cur, line, mark, width, markdown))):
             cur.lines.append(line)
         else:
             out.append(Block([line], mark=mark, num=num, style=style))

@@ -33,16 +33,30 @@ class _Unreadable(Exception):
     """Raised by a format reader; `read` adds the path and turns it into ReadError."""
 
 
-def discover(paths) -> list[Path]:
-    """The plan files named by `paths`, folders searched recursively, in a stable order."""
+def discover(paths, ignored: list | None = None) -> list[Path]:
+    """The plan files named by `paths`, folders searched recursively, in a stable order.
+
+    Files of a folder that are not plans are appended to `ignored` as (path, reason): other file types and
+    Word's lock files; hidden files and folders (names starting with '.') and sidecar '.meta.json' files
+    are passed over without a word. A file named explicitly is always returned: reading it says what is wrong.
+    """
     found = []
     for p in map(Path, paths):
-        if p.is_dir():
-            found += sorted(f for f in p.rglob("*") if f.is_file() and f.suffix.lower() in SUFFIXES
-                            and not f.name.startswith("~$")  # Word's lock file beside an open document
-                            and not any(part.startswith(".") for part in f.relative_to(p).parts))
-        else:
+        if not p.is_dir():
             found.append(p)
+            continue
+        for f in sorted(f for f in p.rglob("*") if f.is_file()):
+            if any(part.startswith(".") for part in f.relative_to(p).parts) or f.name.endswith(".meta.json"):
+                continue
+            if f.name.startswith("~$"):
+                reason = "Word's lock file beside an open document"
+            elif f.suffix.lower() not in SUFFIXES:
+                reason = _HINTS.get(f.suffix.lower()) or f"not a plan file type ('{f.suffix or '(none)'}')"
+            else:
+                found.append(f)
+                continue
+            if ignored is not None:
+                ignored.append((str(f), reason))
     return found
 
 
@@ -240,17 +254,20 @@ def _read_docx(raw: bytes):
     return text, "", False, warnings
 
 
+_LAYOUT = re.compile(r"C[ỘO]NG\s+H[ÒO]A|N[ơo]i\s+nh[ậa]n|(?:^|\n)\s*(?:TM|KT|TL|TUQ)\s*\.|Độc\s+lập", re.IGNORECASE)
+
+
 def _docx_block(item) -> str:
-    """A paragraph's text, or a table as rows of cells joined by ' | ', one row per line."""
+    """A paragraph's text; a table as rows of cells joined by ' | ', one row per line; a layout table (the
+    header or the signature block of the government template) as its cells, one block each, lines kept."""
     if not hasattr(item, "rows"):
         return item.text
-    rows = []
-    for row in item.rows:
-        cells = row.cells  # a merged cell comes once per grid column it spans: keep it once
-        texts = {id(cell._tc): " ".join(cell.text.split()) for cell in cells}.values()
-        if any(texts):
-            rows.append(" | ".join(texts))
-    return "\n".join(rows)
+    grid = [list({id(cell._tc): cell for cell in row.cells}.values()) for row in item.rows]  # merged cells once
+    if len(grid) <= 3 and any(_LAYOUT.search(cell.text) for row in grid for cell in row):
+        cells = ["\n".join(line.strip() for line in cell.text.splitlines() if line.strip()) for row in grid for cell in row]
+        return "\n\n".join(c for c in cells if c)
+    rows = [" | ".join(" ".join(cell.text.split()) for cell in row) for row in grid]
+    return "\n".join(r for r in rows if r.replace("|", "").strip())
 
 
 def _read_pdf(raw: bytes):
@@ -268,7 +285,7 @@ def _read_pdf(raw: bytes):
     if not any(pages):
         raise _Unreadable("no text layer (scanned PDF?): it needs OCR before indexing" if pages
                           else "the PDF has no pages")
-    text, warnings = _repair_legacy("\n\n".join(p for p in pages if p))
+    text, warnings = _repair_legacy("\n\f\n".join(p for p in pages if p))  # a form feed marks each page break
     return text, "", False, warnings
 
 

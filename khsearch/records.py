@@ -6,6 +6,7 @@ from functools import cached_property
 from typing import Optional
 
 from .markup import plain
+from .normalize import read_table
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,10 @@ class Document:
         """How a citation names the plan: "Kế hoạch 100/KH-UBND ngày 25/10/2017"."""
         m = self.metadata
         parts = [m.type or "Văn bản"]
-        if m.number:
+        carrier = _carrier(m)
+        if carrier:  # a plan promulgated by a decision is cited with the decision's number
+            parts.append(f"kèm theo {carrier} {m.number}")
+        elif m.number:
             parts.append(m.number)
         if m.date:
             bits = m.date.split("-")
@@ -113,6 +117,15 @@ class Document:
         return cls(d["doc_id"], d["path"], d["sha256"], Metadata(**d["metadata"]), paragraphs, d.get("text_path"))
 
 
+def _carrier(m: Metadata) -> Optional[str]:
+    """The type of the document whose number a plan carries ('Quyết định' for 2954/QĐ-UBND), when not its own."""
+    if not (m.number and m.type):
+        return None
+    abbreviation = m.number.split("/")[-1].split("-")[0]
+    named = next((row[0] for row in read_table("doc_types.tsv") if row[1] == abbreviation), None)
+    return named if named and named != m.type else None
+
+
 @dataclass(frozen=True)
 class Citation:
     """A paragraph as shown to a user, in the JSON contract of the command-line tool."""
@@ -131,6 +144,11 @@ class Citation:
     kind: str = ""
     year: Optional[int] = None
     highlight: Optional[tuple[int, int]] = None  # the answering span, relative to `text`
+
+    @property
+    def plain(self) -> str:
+        """The paragraph as pages show it: Markdown markup masked by spaces (same offsets as `text`)."""
+        return plain(self.text)
 
     def to_dict(self) -> dict:
         d = asdict(self)

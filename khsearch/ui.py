@@ -124,8 +124,8 @@ CSS = """<style>
 
 
 def cited_text(c: Citation) -> str:
-    """The verbatim paragraph, escaped, with the answering span marked."""
-    t = c.text
+    """The paragraph without markup, escaped, with the answering span marked."""
+    t = c.plain
     if not c.highlight:
         return _esc(t)
     s, e = max(0, c.highlight[0]), min(len(t), c.highlight[1])

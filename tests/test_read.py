@@ -265,7 +265,7 @@ def test_pdf_with_a_text_layer(tmp_path):
         pdf.cell(text=line)
     pdf.output(str(tmp_path / "plan.pdf"))
     src = read(tmp_path / "plan.pdf")
-    assert unicodedata.normalize("NFC", src.text) == "\n\n".join(pages)
+    assert unicodedata.normalize("NFC", src.text) == "\n\f\n".join(pages)  # a form feed between pages
     assert (src.format, src.native) == ("pdf", False)
 
 
@@ -350,13 +350,16 @@ def test_any_bytes_read_or_raise_read_error(tmp_path, data, suffix):
 
 # --- discovery ---------------------------------------------------------------------------------------
 
-def test_discover_recurses_in_a_stable_order_and_skips_hidden_and_other_files(tmp_path):
+def test_discover_recurses_in_a_stable_order_and_names_what_is_not_a_plan(tmp_path):
     for name in ["b.txt", "a/c.PDF", "a/b/d.docx", "a/page.htm", "z.html", ".git/x.txt", "a/.cache/y.txt",
-                 ".hidden.txt", "notes.md", "a/~$lock.docx", "image.png"]:
+                 ".hidden.txt", "notes.md", "a/~$lock.docx", "image.png", "SOURCES.tsv", "b.txt.meta.json"]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_bytes(b"x")
-    found = [p.relative_to(tmp_path).as_posix() for p in discover([tmp_path])]
-    assert found == ["a/b/d.docx", "a/c.PDF", "a/page.htm", "b.txt", "z.html"]
+    ignored = []
+    found = [p.relative_to(tmp_path).as_posix() for p in discover([tmp_path], ignored)]
+    assert found == ["a/b/d.docx", "a/c.PDF", "a/page.htm", "b.txt", "notes.md", "z.html"]
+    assert sorted(Path(p).name for p, _ in ignored) == ["SOURCES.tsv", "image.png", "~$lock.docx"]
+    assert all(reason for _, reason in ignored)
     assert discover([tmp_path]) == discover([tmp_path])
     named = tmp_path / "notes.md"
     assert discover([named, tmp_path / "a" / "b"]) == [named, tmp_path / "a" / "b" / "d.docx"]
