@@ -19,7 +19,7 @@ _PART = re.compile(r"(?P<word>PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|ĐIỀ
                    r"(?P<end>\s*[.:\-–]|\s*$|\s+(?=[A-ZĐÀ-Ỹ]{2}))")
 _ROMAN = re.compile(r"(?P<num>[IVXL]{1,6})\s*[.:)\-–]\s*(?=[^\W\d_])")
 _UPPER = re.compile(r"(?P<num>[A-HJKMNOPQRSTUWYZĐ])[.)]\s+(?=[^\W\d_])")
-_NUMBERED = re.compile(r"(?P<num>\d{1,2}(?:\.\d{1,2})*)(?:(?P<sep>[.)])(?=\s|[^\W\d_])|(?P<sep2>/|\s*-)(?=\s))(?!\s*\d)")
+_NUMBERED = re.compile(r"(?P<num>\d{1,2}(?:\.\d{1,2})*)(?:(?P<sep>[.)])(?=\s|[^\W\d_]|$)|(?P<sep2>/|\s*-)(?=\s))(?!\s*\d)")
 _LETTERED = re.compile(r"(?P<num>[a-zđ])(?P<sep>[).])\s*(?=\S)(?![.)\d])")
 _PAREN = re.compile(r"\((?P<num>\d{1,2}|[a-zđ])\)\s*(?=\S)")
 _BULLET = re.compile(r"(?P<sym>[-+•–—*·∙▪◦➢❖✓])\s*(?=\S)")
@@ -170,7 +170,7 @@ def _wrap_width(lines: list[Line]) -> int | None:
     if len(lengths) < 12:
         return None
     width = lengths[int(len(lengths) * 0.8)]
-    return width if width <= 120 else None
+    return width if 40 <= width <= 120 else None  # narrower lines are a header's cells, not a wrap
 
 
 def _open_bracket(text: str) -> bool:
@@ -190,8 +190,13 @@ def _continues(block: Block, line: Line, mark: str, width: int | None, markdown:
         return True  # Markdown pages break paragraphs with blank lines: an unfinished line goes on
     if fold(prev).strip() in doc_types() or fold(line.text).strip() in doc_types():
         return False
+    flat = " ".join(l.text for l in block.lines)
+    if _PLACE_DATE.match(flat) and not re.search(r"\d{4}", flat):  # 'Hà Nội, ngày 17' / 'tháng 11 năm 2025'
+        return not mark
+    if not mark and line.text[0].islower() and not _TERMINAL.search(prev):
+        return True
     if width is None:
-        return block.kind == "place_date" and not mark
+        return False
     short = len(prev) < 0.7 * width
     words = prev.rsplit(" ", 1)
     ends_open = prev.endswith(",") or _connective(words[-1])
