@@ -22,7 +22,7 @@ _UPPER = re.compile(r"(?P<num>[A-HJKMNOPQRSTUWYZĐ])[.)]\s+(?=[^\W\d_])")
 _NUMBERED = re.compile(r"(?P<num>\d{1,2}(?:\.\d{1,2})*)(?:(?P<sep>[.)])(?=\s|[^\W\d_]|$)|(?P<sep2>/|\s*-)(?=\s))(?!\s*\d)")
 _LETTERED = re.compile(r"(?P<num>[a-zđ])(?P<sep>[).])\s*(?=\S)(?![.)\d])")
 _PAREN = re.compile(r"\((?P<num>\d{1,2}|[a-zđ])\)\s*(?=\S)")
-_BULLET = re.compile(r"(?P<sym>[-+•–—*·∙▪◦➢❖✓])\s*(?=\S)")
+_BULLET = re.compile(r"(?P<sym>[-+•–—*·∙▪◦➢❖✓])\s*(?=\S|$)")
 _SUPERSCRIPT = re.compile(r"⁽(?P<num>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾|(?<![\w⁰¹²³⁴⁵⁶⁷⁸⁹])(?P<bare>[¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹]?)(?=\s)")
 _INLINE_PAREN = re.compile(r"(?:^|(?<=[\s:;,.]))\((?P<num>\d{1,2})\)\s")
 _SUP_DIGITS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
@@ -39,6 +39,7 @@ _SEPARATOR = re.compile(r"[\s\-_=*.|•~]*")
 _TERMINAL = re.compile(r"[.;:!?…][\"”’')\]*]*$")
 _PAGE_NUMBER = re.compile(r"(?:-\s*)?(?:Trang\s+)?\d{1,3}(?:\s*/\s*\d{1,3})?(?:\s*-)?", re.IGNORECASE)
 _TOTAL = re.compile(r"(?:tổng|cộng|toàn\s+(?:tỉnh|thành\s+phố))\b", re.IGNORECASE)  # a total row: 'Tổng cộng'
+_LETTER = re.compile(r"[^\W\d_]")
 _NUMBER_CELL = re.compile(r"[\d.,%\s]+")
 _STT = re.compile(r"(?:\d{1,3}(?:\.\d{1,2})*|[IVXL]{1,5}|[a-zđ]|[A-Z]|[-+•*])[.)]?")
 
@@ -80,8 +81,8 @@ class Line:
     noise: bool = False  # a form feed or a page number between pages
 
     @property
-    def blank(self) -> bool:
-        return not self.text or bool(_SEPARATOR.fullmatch(self.text))
+    def blank(self) -> bool:  # a lone '-' or '+' is a list mark whose text is on the next line
+        return not self.text or bool(_SEPARATOR.fullmatch(self.text)) and self.text not in ("-", "+", "•")
 
 
 @dataclass
@@ -114,7 +115,8 @@ def split_lines(text: str, raw: str | None = None) -> list[Line]:
         lead = len(line) - len(line.lstrip(" \t\ufeff\u200b\u00a0\u0300\u0301\u0302\u0303\u0309\u0323"))
         body = line[lead:].rstrip()
         bold = original.strip()
-        lines.append(Line(pos + lead, pos + lead + len(body), body, original.count("**") % 2 == 1,
+        singles = bold.replace("**", "").lstrip("* ").count("*")  # '*1.2.' / 'Sở Tài chính*': one italic run
+        lines.append(Line(pos + lead, pos + lead + len(body), body, (original.count("**") + singles) % 2 == 1,
                           len(bold) > 4 and bold.startswith("**") and bold.endswith("**") and bold.count("**") == 2))
         pos += len(line) + 1
     for i, line in enumerate(raw_lines):  # a PDF's page breaks and the page numbers printed beside them
@@ -182,8 +184,8 @@ def _continues(block: Block, line: Line, mark: str, width: int | None, markdown:
     prev = block.last
     if block.mark == "table" or mark == "table" or block.kind in ("place_date",) and mark:
         return False
-    if block.lines[-1].bold_open:  # '**I. MỤC ĐÍCH,' / 'YÊU CẦU**': one bold run, one heading
-        return True
+    if block.lines[-1].bold_open or (block.mark and len(block.lines) == 1 and not _LETTER.search(prev)):
+        return True  # '**I. MỤC ĐÍCH,' / 'YÊU CẦU**' is one bold run; a bare '-' or '1.2.' takes the next line
     if markdown and not mark and not line.bold and block.lines[-1].bold:
         return False  # '**1. Mục đích**' is a whole heading line: the text under it starts anew
     if markdown and not mark and not _TERMINAL.search(prev) and not _is_caps(prev):
