@@ -1,17 +1,24 @@
 """Answer a question from the plans: who is responsible, what the target is, what the document says; cited."""
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import replace
 from functools import lru_cache
 
-from .facts import ROLES, agencies_in, assignments, clauses, targets
+from .agencies import agencies_in, as_of, display_name, key
+from .facts import (ROLES, assignments, cells, clauses, deadlines, following_deadline, paragraph_assignments,
+                    paragraph_by_id, preceding_task, read_unit, spans_of, targets, tasks_of)
 from .index import Index
-from .normalize import cues, fold, folded_terms, has_diacritics, normalize, syllables
+from .normalize import Matcher, cues, fold, folded_terms, has_diacritics, is_vietnamese, normalize, syllables
+from .places import describe, merged_into
 from .records import Answer, Citation, Hit, Paragraph
 from .retrieve import scope, search, strip_places
 
 MIN_COVERAGE = 0.5  # share of the question's content words the answering paragraph must hold
+_SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate (bad bytes in argv) cannot be printed
 CLOSE = 0.8  # a lower hit may answer instead of the first only when its score is this close
+DEPTH = 8  # how many hits a target or deadline answer reads (a lower one pays for its rank)
 
 
 @lru_cache(maxsize=None)
@@ -23,61 +30,147 @@ def _has(folded_q: str, phrase: str) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(phrase)}(?![a-z0-9])", folded_q) is not None
 
 
+INTENTS = ("signer", "deadline", "date", "number", "issuer", "target", "agency", "general")
+
+
 def intent(question: str) -> str:
-    """What a question asks for: 'signer', 'date', 'number', 'issuer', 'target', 'agency' or 'general'."""
-    q = fold(question)
-    for kind in ("signer", "date", "number", "issuer", "target", "agency"):
-        if any(_has(q, phrase) for phrase, _ in _folded_cues(kind)):
-            return kind
+    """What a question asks for: 'signer', 'deadline', 'date', 'number', 'issuer', 'target', 'agency' or 'general'.
+
+    The words that ask ('đơn vị nào', 'bao nhiêu') decide before those that only say what the question is
+    about (cue value 'topic': 'chỉ tiêu', 'chủ trì'), so 'chỉ tiêu ... do đơn vị nào chủ trì' asks for an agency.
+    """
+    q = Matcher(question)
+    for asking in (True, False):
+        for kind in INTENTS:
+            if any(q.has(phrase) for phrase, value in cues(kind) if not asking or value != "topic"):
+                if kind == "date" and not any(q.has(phrase) for phrase, _ in cues("issued")):
+                    return "deadline"  # 'nộp báo cáo ngày nào': a date that is not the plan's own
+                return kind
     return "general"
 
 
+def _cue_in(question: str, category: str) -> list[str]:
+    """The values of the cue phrases of a category a question holds."""
+    q = Matcher(question)
+    return [value for phrase, value in cues(category) if q.has(phrase)]
+
+
 def asked_unit(question: str) -> str | None:
-    """The unit a target question asks for ('%' for 'bao nhiêu phần trăm'), or None."""
-    q = " ".join(syllables(question))
-    if has_diacritics(question):  # folded 'dong' is both 'đồng' and 'động': compare with the accents
-        units = [(" ".join(syllables(phrase)), unit) for phrase, unit in cues("asked_unit")]
-    else:
-        q, units = fold(q), _folded_cues("asked_unit")
-    after = " ".join(q.split("bao nhiêu" if has_diacritics(question) else "bao nhieu", 1)[1].split()[:3]) \
-        if re.search(r"bao nhi[eê]u", q) else ""
+    """The unit a target question asks for: '%' for 'bao nhiêu phần trăm', 'đồng' for 'bao nhiêu tỷ đồng', else
+    the noun after 'bao nhiêu' / 'mấy' ('tấn', 'tập dữ liệu mở', 'ngày làm việc'); None when it names none."""
+    return _asked(question)[0]
+
+
+def _asked(question: str) -> tuple[str | None, list[str]]:
+    """The unit a target question asks for and the folded words of what it counts when a measure comes first:
+    'bao nhiêu tấn sầu riêng' -> ('tấn', ['sau', 'rieng'])."""
     if "%" in question:
-        return "%"
-    for phrase, unit in units:
-        if phrase and (after.startswith(phrase) or (unit == "%" and _has(q, phrase))):
-            return unit
-    return None
+        return "%", []
+    accents = has_diacritics(question)  # folded 'dong' is both 'đồng' and 'động': compare with the accents
+    q = " ".join(syllables(question)) if accents else fold(" ".join(syllables(question)))
+    units = [(" ".join(syllables(p)), u) for p, u in cues("asked_unit")] if accents else _folded_cues("asked_unit")
+    m = re.search(r"(?<!\w)bao nhi[eê]u\s+(.*)", q) or re.search(r"(?<!\w)m[aấ]y\s+(.*)", q)
+    after = m.group(1) if m else ""
+    unit, rest = None, ""
+    for phrase, value in units:
+        if phrase and re.match(rf"{re.escape(phrase)}(?!\w)", after):
+            unit, rest = value, after[len(phrase):]
+            break
+        if phrase and value == "%" and _has(q, phrase):
+            return "%", []
+    if unit is None:
+        unit, n = read_unit(after, folded=not accents)
+        if unit not in _measures():
+            return unit or None, []
+        rest = after[n:]
+    return unit, fold(read_unit(rest, folded=not accents)[0]).split()
+
+
+@lru_cache(maxsize=None)
+def _measures() -> frozenset[str]:
+    """Units that say how a thing is measured, not what it is ('tấn', 'nghìn USD', '%')."""
+    mults = [m for _, m in cues("multiplier")]
+    units = {u for _, u in cues("unit")}
+    return frozenset(units | {f"{m} {u}" for m in mults for u in units})
 
 
 def content_words(question: str) -> set[str]:
-    """The folded syllables that say what a question is about (cue words and place names left out)."""
-    stop = {w for phrase, _ in _folded_cues("question") for w in phrase.split()}
-    return {w for w in fold(" ".join(syllables(strip_places(question)))).split() if w not in stop and len(w) > 1}
+    """The folded syllables that say what a question is about (cue words and place names left out).
+
+    Cue phrases are taken out whole and with their diacritics when the question has them: 'chủ trì' does
+    not take 'trị' out of 'điều trị', nor 'giao' 'giáo', nor 'tỉnh' 'tình'.
+    """
+    left = Matcher(strip_places(question)).without(phrase for phrase, _ in cues("question"))
+    return {w for w in fold(" ".join(left)).split() if len(w) > 1}
 
 
-def coverage(question: str, p: Paragraph) -> float:
-    words = content_words(question)
+def coverage(question: str, p: Paragraph, words: set[str] | None = None, title: str = "") -> float:
+    """Share of the question's content words (or of `words`) the paragraph, its headings or its plan's title
+    hold (a question names its plan by the plan's topic)."""
+    words = content_words(question) if words is None else words
     if not words:
         return 0.0
-    have = set(fold(" ".join(syllables(" ".join(p.headings + (p.text,))))).split())
+    have = set(fold(" ".join(syllables(" ".join(p.headings + (p.plain, title))))).split())
     return len(words & have) / len(words)
 
 
+def _evidence(index: Index, question: str) -> set[str] | None:
+    """For a question not in Vietnamese ('Which agency leads methadone treatment?'): its words that are not
+    Vietnamese syllables but that the plans use ('methadone'), the only ones a paragraph can show. None
+    for a Vietnamese question."""
+    if is_vietnamese(question):
+        return None
+    vocab = index.lexical["folded"].vocab_dict
+    return {w for w in content_words(question) if w in vocab and not is_vietnamese(w)}
+
+
 def ask(index: Index, question: str, province: str | None = None, k: int = 5, doc_id: str | None = None) -> Answer:
-    """A short answer with citations, or found=False with the reason when the plans do not say."""
-    question = " ".join(normalize(question or "").split())[:2000]
+    """A short answer with citations, or found=False with the reason when the plans do not say.
+
+    `Answer.question` is the question as typed (normalised only for matching). A province filter that the
+    question contradicts is set aside and the answer says so; a province merged in 2025 is named with the
+    province it joined.
+    """
+    typed = _SURROGATE.sub("\ufffd", question or "")
+    question = " ".join(normalize(typed).split())[:2000]
     if not re.search(r"[^\W\d_]", question):
-        return Answer(question, False, "Câu hỏi trống hoặc không có chữ: hãy hỏi bằng một câu tiếng Việt.")
+        return Answer(typed, False, "Câu hỏi trống hoặc không có chữ: hãy hỏi bằng một câu tiếng Việt.")
     kind = intent(question)
     sc = scope(index, question, province, doc_id)
+    if sc.overridden:  # the question's provinces take over from the filter, and from a document of it
+        province = None
+        doc_id = doc_id if doc_id in index.documents and index.documents[doc_id].metadata.province in sc.provinces \
+            else None
     if sc.missing:
-        return Answer(question, False, f"Chỉ mục chưa có kế hoạch nào của {', '.join(sc.missing)}.",
-                      intent=kind, province=sc.missing[0])
+        names = ", ".join(f"{p} ({describe(p).split(', ', 1)[1]})" if merged_into(p) else p for p in sc.missing)
+        return _noted(Answer(typed, False, f"Chỉ mục chưa có kế hoạch nào của {names}.", intent=kind,
+                             province=sc.missing[0]), sc, merged=False)
+    return _noted(replace(_answer(index, question, kind, sc, province, k, doc_id), question=typed), sc)
+
+
+def _noted(a: Answer, sc, merged: bool = True) -> Answer:
+    """The answer with what the scope changed: a filter set aside, a province merged in 2025."""
+    before = sc.note() + " " if sc.overridden else ""
+    cited = a.citations[0].province if a.citations and a.found else None
+    former = [p for p in sc.provinces if merged_into(p)]
+    if cited and cited not in sc.provinces and merged_into(cited) in sc.provinces:
+        former.append(cited)  # a plan written before the merger by a province the asked one absorbed
+    after = "".join(f" ({describe(p)})" for p in former) if merged else ""
+    return replace(a, answer=before + a.answer + after) if before or after else a
+
+
+def _answer(index: Index, question: str, kind: str, sc, province, k: int, doc_id) -> Answer:
+    """The answer to a normalised question of a known kind within its scope."""
     where = sc.provinces[0] if sc.provinces else None
     if kind in ("signer", "date", "number", "issuer"):
         return _document_fact(index, question, kind, sc, where, doc_id)
     hits = search(index, question, max(k, 10), province, doc_id)
-    if not hits or coverage(question, hits[0].paragraph) < MIN_COVERAGE:
+    if kind == "deadline":
+        return _deadline(question, hits, k, where)
+    if kind == "general" and (duties := _duties(question, hits, k, where)):
+        return duties  # 'Nhiệm vụ của Sở Tài chính là gì?': the tasks the plan gives that agency
+    if not hits or coverage(question, hits[0].paragraph, _evidence(index, question),
+                            hits[0].document.metadata.title or "") < MIN_COVERAGE:
         return Answer(question, False, "Không tìm thấy đoạn nào trong các kế hoạch trả lời câu hỏi này.",
                       tuple(h.citation() for h in hits[:k]), kind, where)
     candidates = [h for h in hits[:3] if h.score >= CLOSE * hits[0].score]
@@ -87,11 +180,6 @@ def ask(index: Index, question: str, province: str | None = None, k: int = 5, do
         got = _agency(question, hits, candidates, k, where)
         if got:
             return got
-    named = {a for a, _, _ in agencies_in(question)}
-    if named:  # 'Đoàn Thanh niên được giao nhiệm vụ gì': the best paragraph that assigns it a task
-        own = [h for h in hits if named & {a.agency for a in assignments(h.paragraph)}]
-        if own:
-            hits = [own[0]] + [h for h in hits if h is not own[0]]
     return _general(question, hits, k, kind, where)
 
 
@@ -100,24 +188,105 @@ def _cite(hits: list[Hit], first: Hit, k: int, span=None) -> tuple[Citation, ...
     return (first.citation(span),) + tuple(h.citation() for h in rest)
 
 
+def _named(question: str) -> list[str]:
+    """The agencies a question names ('Sở Tài chính', 'so y te'), canonical or as written."""
+    return list(dict.fromkeys(a for a, _, _ in agencies_in(question, question=True)))
+
+
+def _span(p: Paragraph, agency: str) -> tuple[int, int] | None:
+    found = spans_of(p, agency)
+    return found[0] if found else None
+
+
+def _roles_text(found) -> str:
+    """'Sở Y tế (chủ trì); Công an tỉnh, Sở Tài chính (phối hợp).': the lead first, partners as partners."""
+    by_role: dict[str, list[str]] = {}
+    for a in found:
+        shown = display_name(a.agency, a.mention or a.agency)
+        if shown not in by_role.setdefault(a.role, []):
+            by_role[a.role].append(shown)
+    return "; ".join(f"{', '.join(by_role[r])} ({r})" for r in ROLES if r in by_role) + "."
+
+
 def _agency(question, hits, candidates, k, where) -> Answer | None:
-    named = {a for a, _, _ in agencies_in(question)}
-    for h in candidates:
-        found = assignments(h.paragraph)
-        if not found:
-            continue
-        keep = [a for a in found if a.agency not in named] or found
-        by_role: dict[str, list[str]] = {}
-        for a in keep:
-            if a.agency not in by_role.setdefault(a.role, []):
-                by_role[a.role].append(a.agency)
-        parts = [f"{', '.join(by_role[r])} ({r})" for r in ROLES if r in by_role]
-        text = "; ".join(parts) + "."
-        answered = {a.agency for a in keep}
-        spans = [(s, e) for name, s, e in agencies_in(h.paragraph.text) if name in answered]
-        span = (spans[0][0], spans[-1][1]) if spans else None
-        return Answer(question, True, text, _cite(hits, h, k, span), "agency", where, tuple(keep))
+    """Who is given the task a question describes: the lead named first and highlighted where the plan names
+    it (the task paragraph, or the '- Cơ quan chủ trì: ...' line after it, cited second)."""
+    words = content_words(question)
+    asked = [r for r in _role_words() if _has(fold(question), r)]  # 'cơ quan thường trực', 'đầu mối'
+    options = []
+    for rank, h in enumerate(hits[:6]):
+        keep = paragraph_assignments(h.document, h.paragraph) if h.score >= CLOSE * hits[0].score else []
+        folded = fold(" ".join((h.paragraph.plain, h.paragraph.heading)))
+        said = sum(_has(folded, r) for r in asked)
+        if keep and (h in candidates or said):  # the role the question names, then more of its words, then rank
+            have = set(fold(" ".join(syllables(folded))).split())
+            options.append((-said, -len(words & have), rank, h, keep))
+    for *_, h, keep in sorted(options, key=lambda o: o[:3])[:1]:
+        lead, where_named = min(keep, key=lambda x: ROLES.index(x[0].role))
+        cites = [h.citation(_span(h.paragraph, lead.agency))]
+        if where_named.id != h.paragraph.id:
+            cites.append(Hit(where_named, h.document, h.score).citation(_span(where_named, lead.agency)))
+        cites += [x.citation() for x in hits if x is not h and x.paragraph.id != where_named.id][:k - len(cites)]
+        return Answer(question, True, _roles_text([a for a, _ in keep]), tuple(cites), "agency", where,
+                      tuple(a for a, _ in keep))
     return None
+
+
+@lru_cache(maxsize=None)
+def _role_words() -> tuple[str, ...]:
+    """Role phrases that tell one agency's part from another's ('thường trực', 'đầu mối', 'tham mưu')."""
+    from .normalize import read_table
+    return tuple(fold(r[1]) for r in read_table("agency_words.tsv") if r[0] == "asked_role")
+
+
+@lru_cache(maxsize=None)
+def _duty_words() -> tuple[str, ...]:
+    from .normalize import read_table
+    return tuple(fold(r[1]) for r in read_table("agency_words.tsv") if r[0] == "duty")
+
+
+MAX_DUTIES = 8  # tasks listed for 'Nhiệm vụ của Sở X là gì?'
+
+
+def _duties(question, hits, k, where) -> Answer | None:
+    """The tasks a plan gives the agency a question names, each cited: in the plan of the best hit that gives
+    it any. A body the 2025 reorganisation dissolved is answered with the one that holds its duties at the
+    plan's date, saying so (and a new body with the former ones it absorbed, for an older plan)."""
+    named = _named(question)
+    folded = fold(question)
+    if not named or not hits or not any(_has(folded, w) for w in _duty_words()):
+        return None
+    agency = named[0]
+    name_words = set(key(agency).split()) | {w for phrase in _duty_words() for w in phrase.split()}
+    words = {w for w in content_words(question) if w not in name_words}
+    docs = list({h.document.doc_id: h.document for h in hits}.values())[:5]
+    for doc in docs:
+        names, moved = as_of(agency, doc.metadata.date, question)
+        every = tasks_of(doc, names, None if words else MAX_DUTIES)
+        found = [(a, q) for a, q in every if a.role != "phối hợp"] or every
+        if found:
+            break
+    else:
+        return None
+    if words:  # 'Nhiệm vụ của Sở Y tế về truyền thông': the tasks on that first
+        found.sort(key=lambda x: -len(words & set(fold(x[0].task).split())))
+    found = found[:MAX_DUTIES]
+    used = {a.agency for a, _ in found}
+    moved = [t for t in moved if t.former in used or (t.successor in used and agency not in used)]
+    note = "; ".join(t.sentence() for t in moved) + ". " if moved else ""
+    shown = display_name(found[0][0].agency, found[0][0].mention or found[0][0].agency)
+    tasks = "; ".join(f"({n}) {_short(a.task)} [{a.role}]" for n, (a, _) in enumerate(found, 1))
+    cites = []
+    for a, q in found:
+        p = paragraph_by_id(doc, a.paragraph_id) or q
+        if p.id not in {c.paragraph_id for c in cites}:
+            cites.append(Hit(p, doc, 1.0).citation(_span(p, a.agency)))
+    return Answer(question, True, f"{note}{shown} — {doc.label} ({doc.metadata.province}): {tasks}",
+                  tuple(cites), "agency", doc.metadata.province or where, tuple(a for a, _ in found))
+
+
+def _short(task: str, limit: int = 220) -> str:
+    return task if len(task) <= limit else task[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _clause_score(words: set[str], pairs: set[str], clause: str) -> int:
@@ -125,43 +294,200 @@ def _clause_score(words: set[str], pairs: set[str], clause: str) -> int:
     return len(words & terms) + 2 * len(pairs & terms)
 
 
-def _question_terms(question: str) -> tuple[set[str], set[str]]:
-    """Content words of a question and its word pairs (the pairs tell 'dạy nghề' from 'điều trị')."""
-    return content_words(question), {t for t in folded_terms(strip_places(question)) if "_" in t}
+def _question_terms(question: str, *asking: str) -> tuple[set[str], set[str]]:
+    """Content words of a question and its word pairs (the pairs tell 'dạy nghề' from 'điều trị'); the cue
+    phrases of the `asking` categories ('hạn chót', 'khi nào') are left out of both."""
+    if not asking:
+        return content_words(question), {t for t in folded_terms(strip_places(question)) if "_" in t}
+    left = Matcher(strip_places(question)).without(p for c in ("question", *asking) for p, _ in cues(c))
+    return {w for w in fold(" ".join(left)).split() if len(w) > 1}, \
+        {t for t in folded_terms(" ".join(left)) if "_" in t}
 
 
 def _target(question, hits, k, where) -> Answer:
-    unit = asked_unit(question)
+    unit, thing = _asked(question)
     words, pairs = _question_terms(question)
+    found = []  # (hit, rank, span, targets, the text around the targets, the words that say what they count)
+    for rank, h in enumerate(hits[:DEPTH]):
+        p = h.paragraph
+        ts = [t for t in targets(p) if _unit_fits(unit, t)]
+        if p.kind == "table_row":  # one candidate per cell: its row label, column and the table's headings
+            context = " ".join(p.headings[-2:])
+            found += [(h, rank, _cell_of(p, t), [t], f"{_title(h)} {context} {t.counted}", f"{context} {t.counted}")
+                      for t in ts]
+            continue
+        for s, e in clauses(p.plain) or [(0, len(p.plain))]:
+            clause = " ".join(p.plain[s:e].split())
+            mine = [t for t in ts if t.phrase == clause]
+            if mine:
+                found.append((h, rank, (s, e), mine, f"{_title(h)} {clause}", " ".join(_near(clause, t) for t in mine)))
+    if thing:  # 'bao nhiêu tấn sầu riêng': a figure of some other fruit does not answer
+        found = [c for c in found
+                 if set(thing) <= set(fold(" ".join(syllables(f"{c[4]} {c[5]} {c[0].paragraph.heading}"))).split())]
+    weight = _term_weights(words | pairs, [c[4] for c in found])
     best = None
-    for rank, h in enumerate(hits[:5]):
-        ts = [t for t in targets(h.paragraph) if _unit_fits(unit, t)]
-        for s, e in clauses(h.paragraph.text) or [(0, len(h.paragraph.text))]:
-            clause = h.paragraph.text[s:e]
-            mine = [t for t in ts if t.phrase == " ".join(clause.split()) or h.paragraph.kind == "table_row"]
-            if not mine:
-                continue
-            score = _clause_score(words, pairs, clause) * h.score - rank
-            if best is None or score > best[0]:
-                best = (score, h, (s, e), mine)
+    for h, rank, span, mine, text, near in found:
+        score = (_overlap(weight, text) + 2 * _overlap(weight, near)) * _standing(h, hits) - rank / 2
+        if best is None or score > best[0]:
+            best = (score, h, span, mine)
     if best is None:
-        what = {"%": "tỷ lệ", "đồng": "kinh phí"}.get(unit or "", "con số")
+        what = {"%": "tỷ lệ", "đồng": "kinh phí"}.get(unit or "", f"số {unit}" if unit else "con số")
         return Answer(question, False, f"Các đoạn liên quan nhất không nêu {what} mà câu hỏi hỏi.",
                       tuple(h.citation() for h in hits[:k]), "target", where)
     _, h, (s, e), mine = best
-    return Answer(question, True, " ".join(h.paragraph.text[s:e].split()), _cite(hits, h, k, (s, e)),
-                  "target", where, targets=tuple(mine))
+    p = h.paragraph
+    if p.kind == "table_row":
+        t = mine[0]
+        figure = " ".join(filter(None, (t.comparator, t.value, t.unit)))
+        text = f"{' — '.join(x for x in (p.heading, t.counted) if x)}: {figure}"
+    else:
+        text = " ".join(p.plain[s:e].split())
+    return Answer(question, True, text, _cite(hits, h, k, (s, e)), "target", where, targets=tuple(mine))
+
+
+def _title(h: Hit) -> str:
+    """The plan's title: questions name a plan by its topic ('kế hoạch biển và hải đảo')."""
+    return h.document.metadata.title or ""
+
+
+def _standing(h: Hit, hits: list[Hit]) -> float:
+    """How far search ranks a hit, between 0.5 and 1: the words a candidate shares with the question decide
+    more than the fused score, which already counted most of them."""
+    return 0.5 + 0.5 * h.score / hits[0].score if hits[0].score > 0 else 1.0
+
+
+def _term_weights(terms: set[str], texts: list[str]) -> dict[str, float]:
+    """Question terms weighted by how few of the candidate texts hold them (a pair counts double): the words
+    that tell candidates apart ('xoài' among export targets) count more than those all of them share."""
+    sets = [set(folded_terms(t)) for t in texts]
+    weight = {}
+    for term in terms:
+        df = sum(term in s for s in sets)
+        if df:
+            weight[term] = (2 if "_" in term else 1) * math.log(1 + len(sets) / df)
+    return weight
+
+
+def _overlap(weight: dict[str, float], text: str) -> float:
+    return sum(weight.get(t, 0.0) for t in set(folded_terms(text)))
+
+
+def _near(clause: str, t) -> str:
+    """The words that say what a number counts: those just before it (to the last comma) and after it."""
+    at = re.search(rf"(?<![\d.,]){re.escape(t.value)}(?![\d.,])", clause)
+    before = re.split(r"[,;:(]", clause[:at.start()])[-1].split()[-15:] if at else []
+    return " ".join(before) + " " + t.counted
+
+
+def _cell_of(p: Paragraph, t) -> tuple[int, int]:
+    """The span of the table cell that holds a target's value (the whole row when it cannot tell)."""
+    return next(((s, e) for s, e in cells(p.plain) if re.match(rf"\D*?{re.escape(t.value)}(?![\d.,])", p.plain[s:e])),
+                (0, len(p.plain)))
+
+
+def _unit_words(unit: str) -> list[str]:
+    """A unit without its multipliers and rate, folded: 'triệu USD' -> ['usd'], 'lần/ngày' -> ['lan']."""
+    words = fold(unit.split("/")[0]).split()
+    return [w for w in words if w not in ("nghin", "ngan", "trieu", "ty", "ti")] or words
 
 
 def _unit_fits(asked: str | None, t) -> bool:
-    """Whether a target answers in the unit asked; 'bao nhiêu xã' accepts '50% địa bàn cấp xã'."""
+    """Whether a target answers in the unit asked: the same measure or currency, or the same head noun with
+    the asked words in the target's ('thanh, thiếu niên' / 'thanh niên'; 'người nghiện ngoài cộng đồng' /
+    'người nghiện ma túy ngoài cộng đồng'); 'bao nhiêu xã' accepts '50% địa bàn cấp xã'."""
     if asked is None:
         return True
-    if asked == "đồng":
-        return "đồng" in t.unit
-    if fold(asked) in fold(t.unit):
-        return True
-    return asked != "%" and t.unit == "%" and _has(fold(t.counted), fold(asked))
+    if asked == "%" or t.unit.startswith("%"):
+        return t.unit.startswith("%") if asked == "%" else set(_unit_words(asked)) <= set(fold(t.counted).split())
+    if asked in ("đồng", "USD") or t.unit.split("/")[0].split()[-1:] in (["đồng"], ["USD"]):
+        return t.unit.split("/")[0].split()[-1:] == [asked]  # 'đồng' is not 'động': compare with accents
+    a, u = _unit_words(asked), _unit_words(t.unit)
+    if not (a and u and a[0] == u[0]):  # the head noun: 'người' is not 'hộ'
+        return False
+    short, long = sorted((a, u), key=len)
+    return set(short) <= set(long) or set(a) <= set(fold(t.counted).split()) | set(u)
+
+
+# What a deadline question asks for ('mấy giờ' -> 'hour') -> the shapes of a deadline that answer it.
+_ANSWERS = {"hour": {"hour"}, "frequency": {"frequency"}, "period": {"period", "recurring"},
+            "month": {"month", "date"}, "quarter": {"quarter", "month", "date"}}
+
+
+def _shape_fit(asked: set[str], question: str, d) -> int | None:
+    """How well a deadline answers the question's shape: None when it cannot ('mấy giờ' and 'Quý IV/2025')."""
+    need = set().union(*(_ANSWERS[a] for a in asked if a in _ANSWERS))
+    if need and not need & set(d.shapes):
+        return None
+    if "year" in asked and not re.search(r"\d{4}", d.when):
+        return None
+    fit = 2 * len(asked & set(d.shapes))
+    if "due" in asked and {"date", "month", "quarter", "hour"} & set(d.shapes):
+        fit += 2
+    every = re.findall(r"(?:hang|moi)\s+(nam|quy|thang|tuan|ngay)", fold(question))  # 'hằng tháng' asked
+    if every and re.search(rf"(?:hang|moi)\s+(?:{'|'.join(every)})", fold(d.when)):
+        fit += 1
+    return fit
+
+
+def _deadline(question, hits, k, where) -> Answer:
+    """When a task is due or how often it recurs: the deadline phrase, from the task's paragraph or from the
+    deadline line that follows it ('c) Thời gian thực hiện: ...'), cited where it is written."""
+    asked = set(filter(None, _cue_in(question, "deadline")))
+    words, pairs = _question_terms(question, "deadline", "when")
+    if not hits or coverage(question, hits[0].paragraph, words, hits[0].document.metadata.title or "") < MIN_COVERAGE:
+        return Answer(question, False, "Không tìm thấy đoạn nào trong các kế hoạch trả lời câu hỏi này.",
+                      tuple(h.citation() for h in hits[:k]), "deadline", where)
+    found = []  # (task hit, rank, task span, task text, deadline, the hit that holds it)
+    for rank, h in enumerate(hits[:DEPTH]):
+        p = h.paragraph
+        spans = [(0, len(p.plain))] if p.kind == "table_row" else clauses(p.plain) or [(0, len(p.plain))]
+        texts = {se: f"{_title(h)} {' '.join(p.headings[-1:])} {p.plain[se[0]:se[1]]}" for se in spans}
+        if task := preceding_task(h.document, p):  # 'c) Thời gian thực hiện: ...' is read with its task
+            th = Hit(task, h.document, h.score)
+            text = f"{_title(h)} {' '.join(task.headings[-1:])} {task.plain} {p.plain}"
+            found += [(th, rank, (0, len(task.plain)), text, d, h) for d in deadlines(p) if "label" in d.shapes]
+            continue
+        for d in deadlines(p):
+            se = next(((s, e) for s, e in spans if s <= d.start < e), spans[0])
+            if "label" in d.shapes and d.task == "":  # '... gửi Bộ Tài chính. Thời gian hoàn thành: ...'
+                se = (0, len(p.plain))
+                texts[se] = f"{_title(h)} {' '.join(p.headings[-1:])} {p.plain}"
+            found.append((h, rank, se, texts[se], d, h))
+        if after := following_deadline(h.document, p):  # 'a) Nhiệm vụ: ...' ... 'c) Thời gian thực hiện: ...'
+            found += [(h, rank, se, text, after[1], Hit(after[0], h.document, h.score)) for se, text in texts.items()]
+    weight = _term_weights(words | pairs, list({c[3] for c in found}))
+    best = None
+    for h, rank, se, text, d, at in found:
+        fit = _shape_fit(asked, question, d)
+        score = (_overlap(weight, text) + (fit or 0)) * _standing(h, hits) - rank / 2 - (0.5 if at is not h else 0)
+        if best is None or score > best[0]:
+            best = (score, h, se, d, at, fit)
+    if best is None or best[5] is None:  # the task it asks about has no deadline of the asked kind
+        said = f" (kế hoạch ghi: “{best[3].when}”)" if best else ""
+        return Answer(question, False, f"Các đoạn liên quan nhất không nêu thời hạn mà câu hỏi hỏi{said}.",
+                      tuple(h.citation() for h in hits[:k]), "deadline", where)
+    _, h, (s, e), d, at, _ = best
+    clause = " ".join(h.paragraph.plain[s:e].split())
+    when = d.when[:1].upper() + d.when[1:]
+    text = clause if at is h and len(clause) <= 300 else f"{when} — {clause[:300]}"
+    first = at.citation((d.start, d.end)) if at is h else _task_and_deadline(h, at, d)
+    rest = [x.citation() for x in hits if x is not h and x.paragraph.id != at.paragraph.id]
+    return Answer(question, True, text, (first, *rest[:k - 1]), "deadline", where)
+
+
+def _task_and_deadline(task: Hit, at: Hit, d) -> Citation:
+    """One citation from a task's paragraph down to the deadline line that follows it, a verbatim slice of the
+    source with the deadline highlighted; the deadline line alone when the source cannot be read."""
+    c, last = task.citation(), at.citation()
+    try:
+        with open(c.path, encoding="utf-8") as f:
+            text = f.read()[c.start:last.end]
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    if not (text.startswith(c.text) and text.endswith(last.text)):
+        return at.citation((d.start, d.end))
+    shift = last.start - c.start
+    return replace(c, text=text, end=last.end, highlight=(d.start + shift, d.end + shift))
 
 
 def _general(question, hits, k, kind, where) -> Answer:
@@ -181,7 +507,9 @@ _NUMBER_IN_Q = re.compile(r"(\d{1,5})\s*/\s*([A-ZĐ][A-ZĐ\-]*)", re.IGNORECASE)
 
 
 def _document_fact(index: Index, question, kind, sc, where, doc_id=None) -> Answer:
-    docs = [d for d in index.documents.values() if (not sc.provinces or d.metadata.province in sc.provinces)
+    """The plan's own signer, date, number or issuer, from its metadata, cited from where it is printed."""
+    held = None if sc.rows is None else {index.paragraphs[i].doc_id for i in sc.rows.tolist()}
+    docs = [d for d in index.documents.values() if (held is None or d.doc_id in held)
             and (not doc_id or d.doc_id == doc_id)]
     if m := _NUMBER_IN_Q.search(question):
         same = [d for d in docs if d.metadata.number and d.metadata.number.split("/")[0] == m[1]]
@@ -203,19 +531,25 @@ def _document_fact(index: Index, question, kind, sc, where, doc_id=None) -> Answ
         shown = "/".join(str(int(b)) for b in reversed(bits[1:])) + "/" + bits[0] if len(bits) == 3 else \
             f"tháng {int(bits[1])}/{bits[0]} (ngày không đọc được)"
         shown = f"{shown} ({value})"
-    source = _fact_paragraph(d, kind, value)
+    source = _fact_paragraph(d, kind, value, question)
     cites = (Hit(source, d, 1.0).citation(),) if source else ()
     return Answer(question, True, f"{label}: {shown} — {d.label}, {d.metadata.province}.", cites, kind,
                   d.metadata.province)
 
 
-def _fact_paragraph(d, kind, value) -> Paragraph | None:
-    """The paragraph a document fact is read from: signature, place-date line, header or caption."""
+def _fact_paragraph(d, kind, value, question: str = "") -> Paragraph | None:
+    """The paragraph a document fact is read from: signature, place-date line, header or caption. A number
+    is cited where the question's words stand beside it ('kèm theo Quyết định số mấy': the caption
+    'Ban hành kèm theo Quyết định số 2954/QĐ-UBND'), else from the header."""
     want = {"signer": ("signature", "header"), "date": ("place_date", "header", "body"),
             "number": ("header", "body"), "issuer": ("header", "signature", "body")}[kind]
     needle = fold(value if kind != "date" else value[:4])
     if kind == "number":
         needle = fold(value.split("/")[0])
+        holding = [p for p in d.paragraphs if re.search(rf"(?<!\d){re.escape(needle)}(?!\d)", p.plain)]
+        if holding and question:
+            return max(holding, key=lambda p: (coverage(question, p), -want.index(p.kind) if p.kind in want
+                                               else -len(want)))
     for k in want:
         for p in d.paragraphs:
             if p.kind == k and needle in fold(p.text):

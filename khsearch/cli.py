@@ -104,17 +104,19 @@ def _requests(a, key: str):
 
 
 def cmd_search(a) -> int:
-    from .retrieve import search
+    from .retrieve import scope, search
     idx = _open(a)
     for text, province in _requests(a, "query"):
         if text is None:
             print(_json({"query": None, "hits": [], "error": province}) if a.json else province, flush=True)
             continue
         hits = search(idx, text, a.k, province)
+        note = scope(idx, text, province).note() if province else ""  # a --province the query contradicts
         if a.json:
-            print(_json({"query": text, "hits": [h.citation().to_dict() for h in hits]}), flush=True)
+            out = {"query": text, "hits": [h.citation().to_dict() for h in hits]} | ({"note": note} if note else {})
+            print(_json(out), flush=True)
             continue
-        print(f"# {text}")
+        print(f"# {text}" + (f"\n# {note}" if note else ""))
         for n, h in enumerate(hits, 1):
             c = h.citation()
             print(f"{n}. [{c.score:.3f}] {c.province} | {c.document} | {c.section} {c.heading}")

@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from dataclasses import fields, replace
-from functools import lru_cache
 from pathlib import Path
 
 from .normalize import fold, read_table
 from .parse import CONTENT_KINDS, doc_types, looks_like_name
+from .places import find_provinces, main_province, province_level
 from .records import Metadata, Paragraph
 
 _SUFFIX = r"[A-ZĐ][A-ZĐa-z0-9&.\-]*?(?:-[A-ZĐ0-9&.]+)*"
@@ -26,31 +25,6 @@ _SITE_PLACE = re.compile(r"Nơi\s+ban\s+hành\s*:\s*([^\n]+?)(?:\s+Người\s+k�
 _ISSUER_START = re.compile(r"(ỦY|UỶ)\s+BAN|HỘI\s+ĐỒNG|SỞ\s|BAN\s+CHỈ\s+ĐẠO|UBND", re.IGNORECASE)
 _ISSUER_SIGNED = re.compile(r"TM\.\s*(ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|HỘI ĐỒNG NHÂN DÂN)", re.IGNORECASE)
 _ISSUER_SAID = re.compile(r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(tỉnh|thành phố)\b[^.;\n]{0,30}?\s(?:ban hành|xây dựng)\s+Kế hoạch")
-
-
-@lru_cache(maxsize=None)
-def provinces() -> dict[str, tuple[str, str]]:
-    """Folded spelling -> (canonical name, level 'tỉnh' | 'thành phố'), from data/provinces.tsv."""
-    out = {}
-    for name, level, *rest in read_table("provinces.tsv"):
-        for spelling in [name, *filter(None, (rest[0] if rest else "").split("|"))]:
-            out[fold(spelling)] = (name, level)
-    return out
-
-
-@lru_cache(maxsize=None)
-def _province_pattern() -> re.Pattern:
-    names = sorted(provinces(), key=len, reverse=True)
-    return re.compile(r"(?<![\w])(" + "|".join(re.escape(n) for n in names) + r")(?![\w])")
-
-
-def find_provinces(text: str) -> list[str]:
-    """Canonical names of the provinces a text names, in order of mention, accents optional."""
-    return [provinces()[m] [0] for m in _province_pattern().findall(fold(text))]
-
-
-def province_level(name: str) -> str:
-    return provinces().get(fold(name), (name, "tỉnh"))[1]
 
 
 def _iso(y, m, d=None) -> str:
@@ -91,7 +65,7 @@ def extract(paragraphs: list[Paragraph], text: str) -> Metadata:
         signer = m[1].strip()
 
     issuer_caps = _issuer_lines(header)
-    province = _province(issuer_caps, place_date, site_text, paragraphs)
+    province = _province(issuer_caps, place_date, site_text, paragraphs, date)
     issuer = _issuer(issuer_caps, province, closing, paragraphs, number)
     return Metadata(province, number, date, doc_type, title, signer, issuer)
 
@@ -149,14 +123,12 @@ def _issuer_lines(header: list[Paragraph]) -> str:
     return " ".join(lines)
 
 
-def _province(issuer_caps, place_date, site_text, paragraphs) -> str | None:
+def _province(issuer_caps, place_date, site_text, paragraphs, date) -> str | None:
     for text in (issuer_caps, place_date.plain.split(",")[0] if place_date else "",
                  m[1] if (m := _SITE_PLACE.search(site_text)) else ""):
         if found := find_provinces(text):
             return found[0]
-    body = " ".join(p.plain for p in paragraphs if p.kind in CONTENT_KINDS)
-    counts = Counter(find_provinces(body))
-    return counts.most_common(1)[0][0] if counts else None
+    return main_province(" ".join(p.plain for p in paragraphs if p.kind in CONTENT_KINDS), date)
 
 
 def _issuer(issuer_caps, province, closing, paragraphs, number) -> str | None:

@@ -16,26 +16,39 @@ _LOOKALIKES = {ord("\u00d0"): "Đ", ord("\u0110"): "Đ", ord("\u0189"): "Đ"}
 _TABLE = {**_DASHES, **_QUOTES, **_SPACES, **_INVISIBLE, **_LOOKALIKES}
 
 _TONES = "\u0300\u0301\u0303\u0309\u0323"  # huyền, sắc, ngã, hỏi, nặng
-# Old and new tone placement in open 'oa', 'oe', 'uy' syllables (hòa/hoà, thúy/thuý): the mark goes
-# on the second vowel. Checked on decomposed text, so the second vowel carries no mark of its own.
-_TONE_MOVE = re.compile(rf"([oOuU])([{_TONES}])([aAeEyY])(?![\w\u0300-\u036f])")
+# What underthesea's table leaves (it lists common words, not every syllable): in an open 'oa', 'oe', 'uy'
+# syllable ending the word the mark goes on the first vowel, as underthesea writes it (hoà -> hòa,
+# thuỷ -> thủy); 'qu' is a consonant, so 'quý' keeps its mark. Checked on decomposed text.
+_TONE_MOVE = re.compile(rf"(?<![qQ])([oOuU])([aAeEyY])([{_TONES}])(?![\w\u0300-\u036f])")
+_LETTERS = re.compile(r"[^\W\d_]+")
 
 
 def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+@lru_cache(maxsize=100_000)
+def _word(word: str) -> str:
+    """One word in underthesea's spelling: its text_normalize table, then the open-syllable rule."""
+    from underthesea import text_normalize  # imported on first use; a dictionary look-up per word
+
+    out = nfc(text_normalize(word, tokenizer="space"))
+    if " " in out or any(unicodedata.combining(c) for c in out):
+        out = word  # the table also rewrites rare misspellings into broken forms ('bíết'): keep those as typed
+    d = unicodedata.normalize("NFD", out)
+    return nfc(_TONE_MOVE.sub(lambda m: m[1] + m[3] + m[2], d))
+
+
 def unify_tones(text: str) -> str:
-    """Put tone marks of open oa/oe/uy syllables in one place, so 'hòa' and 'hoà' compare equal."""
-    d = unicodedata.normalize("NFD", text)
-    return unicodedata.normalize("NFC", _TONE_MOVE.sub(lambda m: m[1] + m[3] + m[2], d))
+    """One spelling of each syllable (underthesea's): 'hoà' and 'hòa', 'thuỷ' and 'thủy' compare equal."""
+    return _LETTERS.sub(lambda m: _word(m[0]), nfc(text))
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def normalize(text: str) -> str:
-    """NFC, one tone placement, plain dashes, quotes and spaces; the same length is not promised."""
+    """NFC, underthesea's spelling of each syllable, plain dashes, quotes and spaces (length may change)."""
     text = _SURROGATE.sub("\ufffd", text)  # a lone surrogate (bad bytes in argv) cannot be encoded or printed
     return unify_tones(nfc(text).translate(_TABLE))
 
@@ -44,6 +57,17 @@ def fold(text: str) -> str:
     """Accent-folded lower case: 'Cơ quan nào chủ trì' -> 'co quan nao chu tri'."""
     d = unicodedata.normalize("NFD", normalize(text).lower().replace("đ", "d"))
     return "".join(c for c in d if not unicodedata.combining(c))
+
+
+@lru_cache(maxsize=8192)
+def _fold_char(c: str) -> str:
+    f = fold(c)
+    return f if len(f) == 1 else (f[:1] or " ")
+
+
+def fold_aligned(text: str) -> str:
+    """fold(text) with one character per character of the (NFC) text, so match offsets carry over."""
+    return "".join(map(_fold_char, text))
 
 
 def has_diacritics(text: str) -> bool:
@@ -61,6 +85,59 @@ def syllables(text: str) -> list[str]:
 def loose(text: str) -> str:
     """Case-folded, punctuation and white space collapsed: how two renderings of a phrase compare."""
     return " ".join(_WORD.findall(normalize(text).casefold()))
+
+
+class Matcher:
+    """A question's words as cue phrases are matched: with diacritics when it has them ('mấy' is not
+    'máy', 'giao' is not 'giáo'), folded only when it has none; whole words, tone placement ignored."""
+
+    def __init__(self, text: str):
+        self.accents = has_diacritics(text)
+        words = syllables(text)
+        self.words = words if self.accents else fold(" ".join(words)).split()
+        self._joined = " " + " ".join(self.words) + " "
+        self._raw = text
+
+    def form(self, phrase: str) -> str:
+        """A phrase as this text is compared: its syllables, folded when the text has no diacritics."""
+        p = " ".join(syllables(phrase))
+        return p if self.accents else fold(p)
+
+    def has(self, phrase: str) -> bool:
+        p = self.form(phrase)
+        return f" {p} " in self._joined if p else bool(phrase.strip()) and phrase.strip() in self._raw
+
+    def without(self, phrases) -> list[str]:
+        """The words left when every occurrence of the phrases is taken out, longest phrase first."""
+        words = list(self.words)
+        for p in sorted({self.form(p) for p in phrases} - {""}, key=lambda x: -len(x.split())):
+            n = len(p.split())
+            i = 0
+            while i + n <= len(words):
+                if " ".join(words[i:i + n]) == p:
+                    words[i:i + n] = []
+                else:
+                    i += 1
+        return words
+
+
+@lru_cache(maxsize=None)
+def _vietnamese_syllables() -> frozenset[str]:
+    """Folded syllables of underthesea's Vietnamese word list (empty if the list is not installed)."""
+    try:
+        text = resources.files("underthesea").joinpath("corpus", "data", "Viet74K.txt").read_text(encoding="utf-8")
+    except (OSError, ModuleNotFoundError):
+        return frozenset()
+    return frozenset(fold(text).split())
+
+
+def is_vietnamese(text: str) -> bool:
+    """Whether a text reads as Vietnamese: diacritics, or most of its words are Vietnamese syllables."""
+    if has_diacritics(text):
+        return True
+    words = fold(" ".join(syllables(text))).split()
+    known = _vietnamese_syllables()
+    return not known or not words or sum(w in known for w in words) * 2 >= len(words)
 
 
 # --- reviewed tables -------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ class Block:
     num: str = ""
     style: str = ""  # marks of one style are siblings: "numbered.1" for '1.1.', "lettered)" for 'a)'
     cells: list = field(default_factory=list)  # for a table row: (start, end) of each cell
+    sub: list = field(default_factory=list)  # for a header on two rows: the cells of its second row
 
     @property
     def start(self) -> int:
@@ -281,6 +282,7 @@ def _rows(run: list[Line]) -> list[Block]:
     starts = lambda cells: bool(_STT.fullmatch(cells[0][0].text) or _TOTAL.match(cells[0][0].text))
     numbered = sum(starts(c) for _, c in chunks) >= max(2, len(chunks) // 2)
     rows: list[list] = []
+    sub: list = []  # the second row of a two-row header
     last_number = 0
     for gap, cells in chunks:
         first = cells[0][0].text.rstrip(".)")
@@ -291,8 +293,8 @@ def _rows(run: list[Line]) -> list[Block]:
                 rows[-1] += [[]] * gap + cells  # a figure in a cell after empty ones, not the next row's number
                 continue
             if numbered and not starts(cells):
-                if len(rows) == 1 and not starts(rows[0]):  # a header on two rows: the spanning cell gives way
-                    rows[0] = rows[0][:-1] + cells
+                if len(rows) == 1 and not starts(rows[0]) and not sub:  # a header on two rows
+                    sub = cells
                 else:
                     rows[-1] += [[]] * gap + cells
                 continue
@@ -302,12 +304,24 @@ def _rows(run: list[Line]) -> list[Block]:
         rows.append(list(cells))
         last_number = int(first) if first.isdigit() else last_number
     out = []
-    for cells in rows:
-        filled = [c for c in cells if c]
+    for n, cells in enumerate(rows):
+        filled = [c for c in cells if c] + (sub if n == 0 else [])
         b = Block([l for c in filled for l in c], mark="table", style="table")
         b.cells = [(c[0].start, c[-1].end) if c else None for c in cells]
+        b.sub = [(c[0].start, c[-1].end) for c in sub] if n == 0 else []
         out.append(b)
     return out
+
+
+def _two_row_header(top: list[str], sub: list[str]) -> list[str]:
+    """Column names of a header on two rows: the last cells of the top row span the second row's cells evenly
+    ('Kế hoạch 2026' over 'Lượng (tấn)' and 'Giá trị (nghìn USD)' gives 'Kế hoạch 2026 — Lượng (tấn)', ...)."""
+    for groups in range(len(top) - 1, 0, -1):
+        if len(sub) % groups == 0 and len(sub) // groups >= 2 or groups == 1:
+            span = len(sub) // groups
+            return top[:len(top) - groups] + [f"{g} — {s}" for i, g in enumerate(top[len(top) - groups:])
+                                               for s in sub[i * span:(i + 1) * span]]
+    return top + sub
 
 
 def _is_data_table(rows: list[Block]) -> bool:
@@ -523,8 +537,10 @@ def parse_paragraphs(text: str, doc_id: str) -> list[Paragraph]:
                 stack[-1].part += "'"
                 label = _label(stack)
             used.add(label)
-            short = len(body) <= 150 and not _TERMINAL.search(body.rstrip("*")) or b.mark in ("roman", "appendix") \
-                or b.mark == "part" and not b.num.startswith("Đ")
+            # a title: short and unfinished, or a part; a bullet only when it opens a list ('- Gồm:')
+            short = (len(body) <= 150 and not _TERMINAL.search(body.rstrip("*")) and b.mark != "bullet"
+                     or b.mark == "bullet" and body.rstrip().endswith(":") or b.mark in ("roman", "appendix")
+                     or b.mark == "part" and not b.num.startswith("Đ"))
             kind = "heading" if short else "item"
             _emit_enumerated(emit, clean, b.start, b.end, kind, label, chain)
             header, groups = (), []
@@ -533,7 +549,8 @@ def parse_paragraphs(text: str, doc_id: str) -> list[Paragraph]:
         if b.mark == "table":
             cells = [" ".join(clean[c[0]:c[1]].split()) if c else "" for c in b.cells] if b.cells else _cells(body)
             if not header and not any(_NUMBER_CELL.fullmatch(c) for c in cells):
-                header = tuple(cells)
+                header = tuple(_two_row_header(cells, [" ".join(clean[s:e].split()) for s, e in b.sub])
+                               if b.sub else cells)
                 emit("table_header", b.start, b.end, label, chain, header)
                 continue
             if header and (tuple(cells) == header or cells == [str(n) for n in range(1, len(cells) + 1)]):

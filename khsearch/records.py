@@ -208,6 +208,22 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Deadline:
+    """When a task is due or how often it recurs, as a plan says it: 'trước ngày 15/12 hằng năm'."""
+
+    when: str  # the phrase, re-flowed: "trước ngày 31/5/2026", "Quý IV/2025", "định kỳ 06 tháng"
+    task: str  # the clause or table row it belongs to ("" for a 'Thời gian thực hiện: ...' line)
+    paragraph_id: str
+    doc_id: str
+    start: int  # span of `when` in the paragraph's text
+    end: int
+    shapes: tuple[str, ...] = ()  # what it states: "date", "hour", "month", "quarter", "year", "recurring", ...
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
 class Answer:
     """A short answer to a question, with the paragraphs that support it."""
 

@@ -1,6 +1,7 @@
 """Find the paragraphs that answer a question: BM25 over words and folded syllables, dense vectors, fused."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -8,14 +9,15 @@ import numpy as np
 
 from .embed import get_embedder
 from .index import Index
-from .metadata import find_provinces, provinces
-from .normalize import expand_abbreviations, fold, folded_terms, has_diacritics, normalize, words
+from .normalize import cues, expand_abbreviations, fold, folded_terms, has_diacritics, nfc, normalize, words
+from .places import MERGED_ON, absorbed, canonical, find_provinces, mentions, merged_into
 from .records import Hit
 
 DEPTH = 100  # how deep each ranker's list goes into the fusion
 # Scores are fused after scaling each ranker's list to [0, 1]: BM25 by its best score, so a clear lexical
 # winner keeps its margin; cosine by its range. The small 4-bit dense model counts for half.
 WEIGHTS = {"dense": 0.5, "words": 1.0, "folded": 1.0}
+PLAN_WEIGHT = 0.3  # a paragraph of the plan whose title the question names counts this much more
 KIND_WEIGHT = {"heading": 0.85, "title": 0.85, "table_header": 0.7}
 
 
@@ -23,39 +25,88 @@ KIND_WEIGHT = {"heading": 0.85, "title": 0.85, "table_header": 0.7}
 class Scope:
     """Which plans a question is about: named provinces, the ones the index lacks, the rows to search."""
 
-    provinces: tuple[str, ...]
-    missing: tuple[str, ...]
+    provinces: tuple[str, ...]  # the question's provinces, else the filter's
+    missing: tuple[str, ...]  # named provinces of which the index holds no plan (nor of their merger partners)
     rows: np.ndarray | None  # None: every paragraph
+    overridden: str | None = None  # a filter province the question contradicts: the question wins
+
+    def note(self) -> str:
+        """The sentence that tells the user a filter was set aside, or ''."""
+        return (f"Bộ lọc tỉnh là {self.overridden} nhưng câu hỏi hỏi về {', '.join(self.provinces)}: "
+                "dùng tỉnh câu hỏi nêu.") if self.overridden else ""
 
 
 def scope(index: Index, query: str, province: str | None = None, doc_id: str | None = None,
           year: int | None = None) -> Scope:
-    """Narrow the search to the plans a filter or the question names ('ở Cà Mau', 'khanh hoa')."""
-    named = [provinces()[fold(province)][0] if fold(province) in provinces() else province] if province \
-        else list(dict.fromkeys(find_provinces(query)))
-    held = {d.metadata.province for d in index.documents.values()}
-    missing = tuple(p for p in named if p not in held)
-    wanted = [p for p in named if p in held]
+    """Narrow the search to the plans a filter or the question names ('ở Cà Mau', 'khanh hoa').
+
+    A province merged in 2025 also finds the plans its new province wrote after the merger, and a new
+    province the plans of those it absorbed. When the filter and the question name unrelated provinces,
+    the question wins and `overridden` says which filter was set aside.
+    """
+    asked = list(dict.fromkeys(find_provinces(query)))
+    chosen = (canonical(province) or province) if province else None
+    overridden = None
+    if chosen and asked and not any(_covers(chosen, p, None) or _covers(p, chosen, None) for p in asked):
+        named, overridden = asked, chosen
+        if doc_id and (d := index.documents.get(doc_id)) and d.metadata.province not in asked:
+            doc_id = None  # the document filter belongs to the province set aside
+    else:
+        named = [chosen] if chosen else asked
+    docs = list(index.documents.values())
+    missing = tuple(p for p in named if not any(_covers(p, d.metadata.province, d.metadata.date) for d in docs))
+    wanted = [p for p in named if p not in missing]
+    if not doc_id and (cited := _cited_documents(query, docs, wanted)) and len(cited) == 1:
+        doc_id = cited[0]  # 'Kế hoạch 308 của Hà Nội', 'Quyết định 2853/QĐ-UBND': that document only
     if not (wanted or doc_id or year):
-        return Scope(tuple(named), missing, None if not missing else np.zeros(0, int))
-    docs = [d.doc_id for d in index.documents.values()
-            if (not wanted or d.metadata.province in wanted) and (not doc_id or d.doc_id == doc_id)
-            and (not year or d.year == year)]
-    rows = np.concatenate([index.rows_of(d) for d in docs]) if docs else np.zeros(0, int)
-    return Scope(tuple(named), missing, np.sort(rows))
+        return Scope(tuple(named), missing, None if not missing else np.zeros(0, int), overridden)
+    keep = [d.doc_id for d in docs
+            if (not wanted or any(_covers(p, d.metadata.province, d.metadata.date) for p in wanted))
+            and (not doc_id or d.doc_id == doc_id) and (not year or d.year == year)]
+    rows = np.concatenate([index.rows_of(d) for d in keep]) if keep else np.zeros(0, int)
+    return Scope(tuple(named), missing, np.sort(rows), overridden)
+
+
+def _covers(asked: str, plan_province: str | None, plan_date: str | None) -> bool:
+    """Whether a plan of `plan_province` speaks for `asked`: the same province, a province it absorbed
+    in 2025, or the province it joined, for plans written after the merger (or undated)."""
+    if not plan_province:
+        return False
+    if plan_province == asked or plan_province in absorbed(asked):
+        return True
+    return merged_into(asked) == plan_province and (not plan_date or plan_date >= MERGED_ON)
+
+
+_CITED_NUMBER = re.compile(r"(?<![\w/])(\d{1,5})\s*/\s*(?:\d{4}\s*/\s*)?([^\W\d_]+)")
+_CITED_TYPE = re.compile(r"(?<!\w)(kế hoạch|quyết định|kh|qđ|ke hoach|quyet dinh|qd)\s+(?:số\s+|so\s+)?"
+                         r"(\d{1,5})(?![\d/])", re.IGNORECASE)
+
+
+def _cited_documents(query: str, docs, provinces: list[str]) -> list[str]:
+    """The indexed plans whose number the question cites: '308/KH-UBND', 'Kế hoạch 308', 'QĐ 1627'."""
+    q = normalize(query)
+    cited = {(m[1].lstrip("0"), fold(m[2])) for m in _CITED_NUMBER.finditer(q)}
+    cited |= {(m[2].lstrip("0"), {"ke hoach": "kh", "quyet dinh": "qd"}.get(fold(m[1]), fold(m[1])))
+              for m in _CITED_TYPE.finditer(q)}
+    if not cited:
+        return []
+    out = []
+    for d in docs:
+        number = d.metadata.number or ""
+        n, _, suffix = number.partition("/")
+        kind = fold(re.split(r"[-/]", suffix)[0]) if suffix else ""
+        if (n.lstrip("0"), kind) in cited and (not provinces or any(
+                _covers(p, d.metadata.province, d.metadata.date) for p in provinces)):
+            out.append(d.doc_id)
+    return out
 
 
 def strip_places(query: str) -> str:
-    """The question without the province it names: the filter already applies it."""
-    folded = fold(query)
-    out = query
-    for name in sorted({n for n in provinces() if n in folded}, key=len, reverse=True):
-        start = folded.find(name)
-        while start >= 0:
-            out = out[:start] + " " * len(name) + out[start + len(name):]
-            folded = folded[:start] + " " * len(name) + folded[start + len(name):]
-            start = folded.find(name)
-    return " ".join(out.split())
+    """The question without the places it names: the filter already applies them."""
+    text = nfc(query)
+    for _, s, e in reversed(mentions(text)):
+        text = text[:s] + " " * (e - s) + text[e:]
+    return " ".join(text.split())
 
 
 @lru_cache(maxsize=4)
@@ -110,17 +161,55 @@ def search(index: Index, query: str, k: int = 10, province: str | None = None, d
         return []
     fused: dict[int, float] = {}
     parts: dict[int, dict] = {}
-    ranked = rankings(index, query, sc.rows)
+    docs = index.documents if sc.rows is None else {index.paragraphs[i].doc_id for i in sc.rows}
+    prior = _plan_prior(index, query, docs)
+    ranked = rankings(index, _within_plan(index, query, prior), sc.rows)
     for name, (ids, scores) in ranked.items():
         for i, s, x in zip(ids.tolist(), scores.tolist(), _scaled(name, scores).tolist()):
             fused[i] = fused.get(i, 0.0) + WEIGHTS[name] * x
             parts.setdefault(i, {})[name] = round(float(s), 4)
     for i in fused:
-        fused[i] *= KIND_WEIGHT.get(index.paragraphs[i].kind, 1.0)
+        fused[i] *= KIND_WEIGHT.get(index.paragraphs[i].kind, 1.0) * (1 + PLAN_WEIGHT * prior.get(index.paragraphs[i].doc_id, 0))
     best = sorted(fused, key=lambda i: -fused[i])[:k]
-    ceiling = sum(WEIGHTS[name] for name in ranked) or 1.0  # first in every ranking
+    ceiling = (sum(WEIGHTS[name] for name in ranked) or 1.0) * (1 + PLAN_WEIGHT * bool(prior))  # first everywhere
     return [Hit(index.paragraphs[i], index.documents[index.paragraphs[i].doc_id], fused[i] / ceiling, parts[i])
             for i in best]
+
+
+@lru_cache(maxsize=4096)
+def _title_pairs(title: str) -> frozenset[str]:
+    return frozenset(t for t in folded_terms(title) if "_" in t)
+
+
+def _plan_prior(index: Index, query: str, doc_ids) -> dict[str, float]:
+    """How well each plan's title matches the question, relative to the best ('trong kế hoạch kinh tế số của
+    Bắc Ninh' names one of the province's plans); empty when no title shares two word pairs with it."""
+    asked = {t for t in folded_terms(query) if "_" in t}
+    shared = {d: len(asked & _title_pairs(index.documents[d].metadata.title or "")) for d in doc_ids}
+    best = max(shared.values(), default=0)
+    return {d: n / best for d, n in shared.items()} if best >= 2 else {}
+
+
+def _within_plan(index: Index, query: str, prior: dict[str, float]) -> str:
+    """The question without the words that only name its plan: once 'kế hoạch thi hành Nghị định về phòng thủ
+    dân sự' has picked the plan (by its title), those words no longer tell its paragraphs apart. Kept whole when
+    one plan does not stand out, or when fewer than three content words would be left."""
+    best = [d for d, s in prior.items() if s == 1.0]
+    if len(best) != 1:
+        return query
+    pairs = {t for t in folded_terms(query) if "_" in t} & _title_pairs(index.documents[best[0]].metadata.title or "")
+    if len(pairs) < 3:
+        return query
+    named = {w for pair in pairs for w in pair.split("_")}
+    kept = [w for w in query.split() if fold(w.strip(",.?:;!\"'()")) not in named]
+    left = {fold(w.strip(",.?:;!\"'()")) for w in strip_places(" ".join(kept)).split()} - _function_words()
+    return " ".join(kept) if sum(w.isalpha() for w in left) >= 3 else query
+
+
+@lru_cache(maxsize=None)
+def _function_words() -> frozenset[str]:
+    """Question words and connectives (data/cues.tsv), folded: what a question says besides its content."""
+    return frozenset(w for cat in ("question", "connective") for phrase, _ in cues(cat) for w in fold(phrase).split())
 
 
 def _scaled(name: str, scores: np.ndarray) -> np.ndarray:

@@ -14,7 +14,7 @@ import unicodedata
 from pathlib import Path
 
 from .index import IndexError_, build, open_index
-from .metadata import find_provinces
+from .places import find_provinces
 from .read import SUFFIXES
 from .records import Answer, Citation
 
@@ -87,12 +87,14 @@ class Library:
 def focus(question: str, chosen: str | None, previous: str | None, held: list[str]) -> tuple[str | None, str | None]:
     """(province filter for `ask`, province kept in focus for the next question).
 
-    A chosen filter wins; a question naming provinces is scoped by its own words; otherwise the
-    province of the previous question stays in focus.
+    A question naming provinces is scoped by its own words, even against the chosen filter (the filter is
+    still passed on, so that `ask` says in its answer that it was set aside); otherwise the chosen filter,
+    else the province of the previous question, stays in focus.
     """
-    if chosen:
-        return chosen, chosen
     named = list(dict.fromkeys(find_provinces(question or "")))
+    if chosen:
+        asked = [p for p in named if p in held]
+        return chosen, asked[0] if len(asked) == 1 and chosen not in named else chosen
     if not named:
         return previous, previous
     kept = [p for p in named if p in held]  # a province the index lacks gets an answer saying so

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from khsearch.metadata import apply_sidecar, find_provinces
+from khsearch.metadata import apply_sidecar
+from khsearch.places import find_provinces
 from khsearch.records import Metadata
 
 EXPECTED = {

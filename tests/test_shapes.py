@@ -208,3 +208,15 @@ def test_website_chrome_around_a_document_is_not_content():
     meta = extract(paras, text)
     assert (meta.province, meta.number, meta.date, meta.signer) == ("Nghệ An", "980/KH-UBND", "2025-11-18",
                                                                     "Nguyễn Văn Đệ")
+
+
+def test_a_header_on_two_rows_names_each_column_by_both_rows():
+    table = _cells(("**TT**", "**Sản phẩm**", "**Năm 2026**", "**Năm 2030**"),
+                   ("Lượng (tấn)", "Giá trị (triệu đồng)", "Lượng (tấn)", "Giá trị (triệu đồng)"),
+                   ("1", "Cà phê", "1.000", "20.000", "1.500", "32.000"),
+                   ("**Tổng**", "", "1.000", "20.000", "1.500", "32.000"))
+    rows = [p for p in parse("PHỤ LỤC\nSẢN LƯỢNG\n\n" + table + "\n") if p.kind == "table_row"]
+    assert rows[0].table_header == ("TT", "Sản phẩm", "Năm 2026 — Lượng (tấn)", "Năm 2026 — Giá trị (triệu đồng)",
+                                    "Năm 2030 — Lượng (tấn)", "Năm 2030 — Giá trị (triệu đồng)")
+    assert [" ".join(p.plain.replace("|", " ").split()) for p in rows] == [
+        "1 Cà phê 1.000 20.000 1.500 32.000", "Tổng 1.000 20.000 1.500 32.000"]

@@ -1,0 +1,326 @@
+"""Agencies and roles in any plan: names found by their shape, canonical names from the alias table, the 2025
+reorganisation, every way plans assign work, and the answers built on them. Most sentences are invented."""
+import pytest
+
+from khsearch.agencies import (agencies_in, as_of, canonical_agency, display_name, predecessors, successor,
+                               successors)
+from khsearch.answer import _agency, _duties, ask
+from khsearch.facts import assignments, document_assignments, paragraph_assignments, tasks_of
+from khsearch.records import Document, Hit, Metadata, Paragraph
+
+
+def para(text, headings=(), kind="item", header=(), section="1", pid="d:p0001"):
+    return Paragraph(pid, "d", section, tuple(headings), text, 0, len(text), kind, tuple(header))
+
+
+def plan(rows, date="2025-11-20"):
+    """A document from (section, kind, text) rows, headings worked out from the sections."""
+    paras, by_section = [], {}
+    for n, (section, kind, text) in enumerate(rows):
+        parents = [by_section[s] for s in _ancestors(section) if s in by_section]
+        p = Paragraph(f"d:p{n:04d}", "d", section, tuple(parents), text, n * 1000, n * 1000 + len(text), kind)
+        paras.append(p)
+        if kind in ("heading", "item"):
+            by_section.setdefault(section, text)
+    return Document("d", "/tmp/d.md", "0", Metadata(province="Lào Cai", date=date), tuple(paras))
+
+
+def _ancestors(section):
+    bits = section.split(".")
+    return [".".join(bits[:i]) for i in range(1, len(bits))]
+
+
+# --- recognition: the name as written (cleaned), or its canonical name ----------------------------
+
+@pytest.mark.parametrize("text,names", [
+    # invented agencies no table knows: answered as written
+    ("Trung tâm Phát triển quỹ đất tỉnh thực hiện đo đạc, cắm mốc.", ["Trung tâm Phát triển quỹ đất tỉnh"]),
+    ("Ban Quản lý Khu kinh tế Vân Phong phối hợp với Chi cục Thủy lợi.",
+     ["Ban Quản lý Khu kinh tế Vân Phong", "Chi cục Thủy lợi"]),
+    ("Giao Bệnh viện Đa khoa tỉnh chủ trì; Trường Cao đẳng Y tế phối hợp.",
+     ["Bệnh viện Đa khoa tỉnh", "Trường Cao đẳng Y tế"]),
+    ("Chi cục Hải quan khu vực V chủ trì kết nối dữ liệu.", ["Chi cục Hải quan khu vực V"]),
+    ("Ngân hàng nhà nước khu vực XII hướng dẫn các tổ chức tín dụng.", ["Ngân hàng nhà nước khu vực XII"]),
+    ("Kho bạc Nhà nước khu vực XIII kiểm soát chi.", ["Kho bạc Nhà nước khu vực XIII"]),
+    ("Trung tâm Xúc tiến đầu tư, thương mại và du lịch chủ trì tổ chức hội chợ.",
+     ["Trung tâm Xúc tiến đầu tư, thương mại và du lịch"]),
+    ("Ban Quản lý các Khu chế xuất và công nghiệp Thành phố tập huấn cho người lao động.",
+     ["Ban Quản lý các Khu chế xuất và công nghiệp Thành phố"]),
+    ("Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh tư vấn, phản biện.", ["Liên hiệp các Hội Khoa học và Kỹ thuật tỉnh"]),
+    ("Ban Tuyên giáo và Dân vận Tỉnh ủy chỉ đạo Báo và Phát thanh, Truyền hình Gia Lai tuyên truyền.",
+     ["Ban Tuyên giáo và Dân vận Tỉnh ủy", "Báo và Phát thanh, Truyền hình Gia Lai"]),
+    ("Văn phòng UBND tỉnh, Hội Doanh nhân trẻ tỉnh và Công ty Điện lực Yên Bái phối hợp.",
+     ["Văn phòng Ủy ban nhân dân tỉnh", "Hội Doanh nhân trẻ tỉnh", "Công ty Điện lực Yên Bái"]),
+    # the alias table: abbreviations, spellings, the 2025 names, levels of a city
+    ("Sở KH&CN chủ trì, Sở NN&MT và Sở VHTTDL phối hợp.",
+     ["Sở Khoa học và Công nghệ", "Sở Nông nghiệp và Môi trường", "Sở Văn hóa, Thể thao và Du lịch"]),
+    ("Sở Văn hoá, Thể thao và Du lịch; Sở Dân tộc và Tôn giáo", ["Sở Văn hóa, Thể thao và Du lịch",
+                                                                 "Sở Dân tộc và Tôn giáo"]),
+    ("Bộ CHQS tỉnh có trách nhiệm tham mưu Ủy ban nhân dân tỉnh.", ["Bộ Chỉ huy Quân sự tỉnh", "Ủy ban nhân dân tỉnh"]),
+    ("Công an Thành phố và Thành đoàn tổ chức ra quân.", ["Công an tỉnh", "Tỉnh đoàn"]),
+    ("UBND các xã, phường, đặc khu thực hiện.", ["Ủy ban nhân dân cấp xã"]),
+    ("Thuế tỉnh, Bảo hiểm xã hội tỉnh và Thanh tra tỉnh kiểm tra.", ["Thuế tỉnh", "Bảo hiểm xã hội tỉnh",
+                                                                     "Thanh tra tỉnh"]),
+    ("Trung tâm Kiểm soát bệnh tật tỉnh giám sát dịch.", ["Trung tâm Kiểm soát bệnh tật tỉnh"]),
+    # typos and lost letters of scraped text
+    ("S Tài chính bố trí kinh phí.", ["Sở Tài chính"]),
+    ("Sở Sây dựng phối họp với Công an Tỉnh.", ["Sở Xây dựng", "Công an tỉnh"]),
+    ("Sở Sở Công thương chủ trì.", ["Sở Công Thương"]),
+    ("Sở Khoa\nhọc và Công nghệ chủ trì", ["Sở Khoa học và Công nghệ"]),
+    # words that look like heads and are not names
+    ("Ban hành Quy chế phối hợp; Trường hợp cần thiết, Báo cáo kết quả; Hội nghị tổng kết.", []),
+    ("BAN HÀNH KẾ HOẠCH PHÁT TRIỂN KINH TẾ SỐ", []),
+    ("Bảo vệ chủ quyền quần đảo Trường Sa.", []),
+    ("Sở Tài chính - Cơ quan thường trực Ban Chỉ đạo", ["Sở Tài chính", "Ban Chỉ đạo"]),
+    ("Sở Y tế tăng cường kiểm tra các cơ sở khám bệnh", ["Sở Y tế"]),
+])
+def test_agencies_by_shape_and_alias(text, names):
+    assert [a for a, _, _ in agencies_in(text)] == names
+
+
+@pytest.mark.parametrize("typed,canonical", [
+    ("Sở Nông nghiệp và Môi trường", "Sở Nông nghiệp và Môi trường"),  # not the former NN&PTNT
+    ("Sở NN&PTNT", "Sở Nông nghiệp và Phát triển nông thôn"),
+    ("Công an tỉnh Nghệ An", "Công an tỉnh"),
+    ("Bộ CHQS Thành phố", "Bộ Chỉ huy Quân sự tỉnh"),
+    ("ban chi huy bo doi bien phong tinh", "Bộ Chỉ huy Bộ đội Biên phòng tỉnh"),
+    ("Sở Văn hoá Thể thao du lịch", "Sở Văn hóa, Thể thao và Du lịch"),
+    ("Trung tâm Phát triển quỹ đất tỉnh", None),
+])
+def test_canonical_names(typed, canonical):
+    assert canonical_agency(typed) == canonical
+
+
+def test_a_question_may_name_an_agency_in_lower_case_and_a_city_keeps_its_level():
+    assert [a for a, _, _ in agencies_in("nhiem vu cua so tai chinh o ca mau", question=True)] == ["Sở Tài chính"]
+    assert [a for a, _, _ in agencies_in("Nhiệm vụ của Sở Kế hoạch và Đầu tư ở Quảng Ngãi là gì?", question=True)] \
+        == ["Sở Kế hoạch và Đầu tư"]
+    assert display_name("Công an tỉnh", "Công an Thành phố") == "Công an Thành phố"
+    assert display_name("Tỉnh đoàn", "Thành đoàn") == "Thành đoàn"
+    assert display_name("Sở Y tế", "ngành Y tế") == "Sở Y tế"
+
+
+# --- the 2025 reorganisation, both ways -----------------------------------------------------------
+
+@pytest.mark.parametrize("former,date,now", [
+    ("Sở Kế hoạch và Đầu tư", "2025-11-20", "Sở Tài chính"),
+    ("Sở KH&ĐT", "2025-03-01", "Sở Tài chính"),
+    ("Sở Kế hoạch và Đầu tư", "2025-02-28", None),  # still there before the change
+    ("Sở Giao thông vận tải", "2025-06-01", "Sở Xây dựng"),
+    ("Sở Thông tin và Truyền thông", "2025-06-01", "Sở Khoa học và Công nghệ"),
+    ("Sở TN&MT", "2025-06-01", "Sở Nông nghiệp và Môi trường"),
+    ("Sở Nông nghiệp và Phát triển nông thôn", "2025-06-01", "Sở Nông nghiệp và Môi trường"),
+    ("Sở LĐTB&XH", "2025-06-01", "Sở Nội vụ"),
+    ("UBND cấp huyện", "2025-07-01", "Ủy ban nhân dân cấp xã"),
+    ("UBND cấp huyện", "2025-06-30", None),
+    ("Sở Y tế", "2025-11-20", None),
+])
+def test_successor_of_a_former_body(former, date, now):
+    assert successor(former, date) == now
+
+
+def test_a_split_body_goes_where_the_duty_went_and_a_new_body_reads_its_former_names():
+    assert as_of("Sở Lao động - Thương binh và Xã hội", "2025-11-20", "cai nghiện ma túy")[0] == ["Công an tỉnh"]
+    assert as_of("Sở LĐTB&XH", "2025-11-20", "bảo trợ xã hội, trẻ em")[0] == ["Sở Y tế"]
+    assert as_of("Sở LĐTB&XH", "2025-11-20", "Sở Lao động có trách nhiệm gì")[0] == ["Sở Nội vụ"]
+    names, moved = as_of("Sở Nông nghiệp và Môi trường", "2017-10-25")
+    assert names[0] == "Sở Nông nghiệp và Môi trường" and {"Sở Tài nguyên và Môi trường",
+                                                           "Sở Nông nghiệp và Phát triển nông thôn"} <= set(names)
+    assert as_of("Sở Tài chính", "2017-10-25")[0] == ["Sở Tài chính", "Sở Kế hoạch và Đầu tư"]
+    assert as_of("Sở Y tế", "2017-10-25", "Sở Y tế có trách nhiệm gì")[0] == ["Sở Y tế"]  # 'tế' is not 'tệ'
+    assert {t.former for t in predecessors("Sở Xây dựng")} == {"Sở Giao thông vận tải"}
+    t = successors("Sở Kế hoạch và Đầu tư", "2025-11-20")[0]
+    assert "45/2025/NĐ-CP" in t.act and t.sentence().startswith("Sở Kế hoạch và Đầu tư nay là Sở Tài chính (")
+
+
+# --- roles: every way a plan assigns work, one paragraph at a time ---------------------------------
+
+@pytest.mark.parametrize("text,headings,expected", [
+    # the sentence subject, with the verbs and leads plans use
+    ("Sở Y tế là cơ quan chủ trì, phối hợp với Công an tỉnh và UBND các xã, phường, đặc khu triển khai.", (),
+     [("Sở Y tế", "chủ trì"), ("Công an tỉnh", "phối hợp"), ("Ủy ban nhân dân cấp xã", "phối hợp")]),
+    ("UBND tỉnh giao Sở Xây dựng chủ trì, phối hợp Sở Tài chính lập dự án; Sở Nội vụ bố trí biên chế.", (),
+     [("Sở Xây dựng", "chủ trì"), ("Sở Tài chính", "phối hợp"), ("Sở Nội vụ", "thực hiện")]),
+    ("Giao Sở Nông nghiệp và Môi trường là cơ quan đầu mối, hướng dẫn thực hiện Đề án.", (),
+     [("Sở Nông nghiệp và Môi trường", "chủ trì")]),
+    ("- Đề nghị Tỉnh đoàn, Hội Liên hiệp Phụ nữ tỉnh vận động đoàn viên, hội viên tham gia.", (),
+     [("Tỉnh đoàn", "đề nghị"), ("Hội Liên hiệp Phụ nữ tỉnh", "đề nghị")]),
+    ("3. Bộ Tư lệnh Thành phố chủ trì, phối hợp với Sở Y tế đưa nội dung vào kế hoạch bồi dưỡng.", (),
+     [("Bộ Tư lệnh Thành phố", "chủ trì"), ("Sở Y tế", "phối hợp")]),
+    ("Bộ CHQS tỉnh có trách nhiệm tham mưu Ủy ban nhân dân tỉnh theo dõi, hướng dẫn.", (),
+     [("Bộ Chỉ huy Quân sự tỉnh", "tham mưu")]),
+    ("6. Sở Nội vụ: Chủ trì tham mưu tổ chức hội nghị tổng kết phong trào.", (), [("Sở Nội vụ", "chủ trì")]),
+    ("Sở Tài chính - Cơ quan thường trực Ban Chỉ đạo kiểm kê", (), [("Sở Tài chính", "chủ trì")]),
+    # a closing parenthesis, partners with or without 'với'
+    ("Tổ chức hội chợ nông sản (Trung tâm Xúc tiến đầu tư, thương mại và du lịch chủ trì, Sở Công Thương phối hợp).",
+     (), [("Trung tâm Xúc tiến đầu tư, thương mại và du lịch", "chủ trì"), ("Sở Công Thương", "phối hợp")]),
+    ("Biên tập tài liệu (Công an tỉnh chủ trì phối hợp Sở Tư pháp thực hiện).", (),
+     [("Công an tỉnh", "chủ trì"), ("Sở Tư pháp", "phối hợp")]),
+    # a label at the start of the line
+    ("- Cơ quan thực hiện: Sở Khoa học và Công nghệ; Sở Tư pháp; Báo và Phát thanh, Truyền hình tỉnh.", (),
+     [("Sở Khoa học và Công nghệ", "thực hiện"), ("Sở Tư pháp", "thực hiện"),
+      ("Báo và Phát thanh, Truyền hình tỉnh", "thực hiện")]),
+    ("Đơn vị chủ trì thực hiện: Các Sở, ngành, đơn vị, UBND cấp xã.", (),
+     [("Các sở, ban, ngành", "chủ trì"), ("Ủy ban nhân dân cấp xã", "chủ trì")]),
+    ("- Cơ quan phối hợp: Bảo hiểm xã hội Thành phố, Chi nhánh Ngân hàng Chính sách xã hội Thành phố.", (),
+     [("Bảo hiểm xã hội tỉnh", "phối hợp"), ("Chi nhánh Ngân hàng Chính sách xã hội Thành phố", "phối hợp")]),
+    # an agency heading above the task
+    ("- Chủ trì, phối hợp Sở Tài chính đề xuất vốn đối ứng.", ("IV. TỔ CHỨC THỰC HIỆN", "10. Sở Xây dựng"),
+     [("Sở Xây dựng", "chủ trì"), ("Sở Tài chính", "phối hợp")]),
+    ("- Hướng dẫn cơ sở nuôi biển đăng ký nhãn hiệu.", ("IV. TỔ CHỨC THỰC HIỆN", "7. Sở Khoa học và Công nghệ"),
+     [("Sở Khoa học và Công nghệ", "thực hiện")]),
+    ("- Yêu cầu các cơ quan báo chí dành thời lượng tuyên truyền.", ("4. Sở Văn hóa, Thể thao và Du lịch",),
+     [("Sở Văn hóa, Thể thao và Du lịch", "thực hiện"), ("Các cơ quan báo chí, truyền thông", "đề nghị")]),
+    ("- Tổ chức tập huấn cho cán bộ.", ("5. Sở Y tế chủ trì, phối hợp với các đơn vị triển khai các nội dung như:",),
+     [("Sở Y tế", "chủ trì")]),
+    # named, not assigned
+    ("- Báo cáo kết quả về Sở Tài chính trước ngày 15/12 hằng năm.", (), []),
+    ("a) Tổ chức tập huấn.", ("1. Nâng cao hiệu quả tuyên truyền phòng, chống ma túy",), []),
+    ("Kiện toàn Ban Chỉ đạo gồm: Trưởng ban là Phó Chủ tịch UBND tỉnh; thành viên là Sở Tư pháp, Sở Nội vụ.", (), []),
+    ("- Sở Nội vụ hướng dẫn khen thưởng.", ("2. Đối với các tập thể: Sở Nội vụ xét khen thưởng, trong đó gồm các "
+                                         "nội dung sau đây được nêu rất dài",), [("Sở Nội vụ", "thực hiện")]),
+])
+def test_roles_in_a_paragraph(text, headings, expected):
+    assert [(a.agency, a.role) for a in assignments(para(text, headings))] == expected
+
+
+@pytest.mark.parametrize("header,row,expected,task", [
+    (("TT", "Nội dung thực hiện", "Cơ quan chủ trì", "Cơ quan phối hợp", "Thời gian hoàn thành"),
+     "1 | Tổ chức lại Ban Chỉ huy Phòng thủ dân sự | Bộ CHQS tỉnh | Cơ quan, địa phương liên quan | Năm 2025",
+     [("Bộ Chỉ huy Quân sự tỉnh", "chủ trì"), ("Các cơ quan, đơn vị liên quan", "phối hợp")],
+     "Tổ chức lại Ban Chỉ huy Phòng thủ dân sự"),
+    (("STT", "NHIỆM VỤ VÀ GIẢI PHÁP", "CHỦ TRÌ", "PHỐI HỢP", "THỜI GIAN"),
+     "2\t Đề xuất giải pháp cải thiện môi trường đầu tư\tSở Tài chính\tSở Công Thương; Ban Quản lý khu kinh tế\t2026",
+     [("Sở Tài chính", "chủ trì"), ("Sở Công Thương", "phối hợp"), ("Ban Quản lý khu kinh tế", "phối hợp")],
+     "Đề xuất giải pháp cải thiện môi trường đầu tư"),
+    (("STT", "Nhiệm vụ", "Đơn vị thực hiện", "Đơn vị phối hợp", "Thời gian thực hiện", "Sản phẩm"),
+     "5.7 | Phòng, chống tội phạm công nghệ cao | Công an tỉnh | Các sở, ban, ngành; UBND các phường xã | 2026 | Giải pháp",
+     [("Công an tỉnh", "thực hiện"), ("Các sở, ban, ngành", "phối hợp"), ("Ủy ban nhân dân cấp xã", "phối hợp")],
+     "Phòng, chống tội phạm công nghệ cao"),
+    (("TT", "Chỉ tiêu", "Chủ trì"),
+     "2 | Công bố dữ liệu mở | Sở KH&CN chủ trì hướng dẫn, tổng hợp; Các sở, ngành, UBND cấp xã thực hiện công bố.",
+     [("Sở Khoa học và Công nghệ", "chủ trì"), ("Các sở, ban, ngành", "thực hiện"), ("Ủy ban nhân dân cấp xã", "thực hiện")],
+     "Công bố dữ liệu mở"),
+    # a group row taken for the header: the cells that are only agencies still say who does the row
+    (("TT", "Chỉ tiêu", "I. Kinh tế số"), "1 | Kinh tế số chiếm 45% GRDP tỉnh. | Sở Tài chính",
+     [("Sở Tài chính", "thực hiện")], "Kinh tế số chiếm 45% GRDP tỉnh."),
+    # a table without role columns assigns nothing
+    (("STT", "Đơn vị", "Số vụ"), "1 | Công an tỉnh | 12", [], None),
+])
+def test_roles_in_table_columns(header, row, expected, task):
+    found = assignments(para(row, kind="table_row", header=header))
+    assert [(a.agency, a.role) for a in found] == expected
+    assert all(a.task == task and a.source == "table" for a in found)
+
+
+# --- roles a task gets from the lines around it ------------------------------------------------------
+
+LINES_AFTER = plan([
+    ("II", "heading", "II. NỘI DUNG"),
+    ("II.1", "item", "1. Tổ chức tập huấn về Luật cho cán bộ, công chức."),
+    ("II.1.-1", "item", "- Cơ quan chủ trì: Sở KH&CN."),
+    ("II.1.-2", "item", "- Cơ quan phối hợp: Các sở, ngành; UBND các xã, phường."),
+    ("II.1.-3", "item", "- Thời gian thực hiện: Quý IV năm 2025."),
+    ("II.2", "heading", "2. Về an toàn thông tin"),
+    ("II.2.a", "item", "a) Nhiệm vụ:"),
+    ("II.2.a.-1", "item", "- Triển khai phương án bảo đảm an toàn thông tin cho cơ sở dữ liệu chuyên ngành."),
+    ("II.2.a.-2", "item", "- Hướng dẫn các xã, phường số hóa dữ liệu dân cư."),
+    ("II.2.b", "item", "b) Cơ quan thực hiện:"),
+    ("II.2.b.-1", "item", "- Đơn vị chủ trì: Công an Thành phố."),
+    ("II.2.b.-2", "item", "- Đơn vị phối hợp: Các Sở, ban, ngành."),
+    ("II.2.c", "item", "c) Thời gian thực hiện: Thường xuyên."),
+    ("II.3", "heading", "3. Kiểm kê tài sản"),
+    ("II.3", "body", "Sở Tài chính - Cơ quan thường trực Ban Chỉ đạo"),
+    ("II.3", "body", "Tham mưu phân công nhiệm vụ cho các thành viên Ban Chỉ đạo."),
+    ("II.3", "body", "Thời gian hoàn thành: Tháng 12/2025."),
+    ("II.3.-1", "item", "- Phối hợp với các cơ quan chuyên môn hướng dẫn biểu mẫu kiểm kê."),
+    ("II.3.-2", "item", "- Tổng hợp kết quả kiểm kê gửi Bộ Tài chính."),
+    ("II.4", "heading", "4. Trung tâm Phát triển quỹ đất tỉnh"),
+    ("II.4.-1", "item", "- Đo đạc, cắm mốc các khu đất được giao."),
+])
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("1. Tổ chức tập huấn", [("Sở Khoa học và Công nghệ", "chủ trì", "II.1.-1"),
+                             ("Các sở, ban, ngành", "phối hợp", "II.1.-2"),
+                             ("Ủy ban nhân dân cấp xã", "phối hợp", "II.1.-2")]),
+    ("- Triển khai phương án", [("Công an tỉnh", "chủ trì", "II.2.b.-1"), ("Các sở, ban, ngành", "phối hợp", "II.2.b.-2")]),
+    ("- Hướng dẫn các xã", [("Công an tỉnh", "chủ trì", "II.2.b.-1"), ("Các sở, ban, ngành", "phối hợp", "II.2.b.-2")]),
+    ("Tham mưu phân công", [("Sở Tài chính", "tham mưu", "II.3")]),
+    ("- Phối hợp với các cơ quan", [("Sở Tài chính", "phối hợp", "II.3")]),
+    ("- Tổng hợp kết quả", [("Sở Tài chính", "chủ trì", "II.3")]),
+    ("- Đo đạc, cắm mốc", [("Trung tâm Phát triển quỹ đất tỉnh", "thực hiện", "II.4")]),
+    ("c) Thời gian thực hiện", []),
+])
+def test_a_task_takes_its_agencies_from_the_lines_after_it_or_an_agency_line_above(text, expected):
+    p = next(q for q in LINES_AFTER.paragraphs if q.text.startswith(text))
+    got = paragraph_assignments(LINES_AFTER, p)
+    assert [(a.agency, a.role, q.section) for a, q in got] == expected
+    assert all(a.paragraph_id == p.id for a, _ in got)
+
+
+def test_the_tasks_of_one_agency_in_a_plan():
+    tasks = [a.task for a, _ in tasks_of(LINES_AFTER, ["Sở Tài chính"])]
+    assert tasks == ["Tham mưu phân công nhiệm vụ cho các thành viên Ban Chỉ đạo.",
+                     "- Phối hợp với các cơ quan chuyên môn hướng dẫn biểu mẫu kiểm kê.",
+                     "- Tổng hợp kết quả kiểm kê gửi Bộ Tài chính."]
+    assert {a.agency for a in document_assignments(LINES_AFTER)} >= {"Sở Khoa học và Công nghệ", "Công an tỉnh",
+                                                                     "Sở Tài chính", "Trung tâm Phát triển quỹ đất tỉnh"}
+
+
+# --- answers ------------------------------------------------------------------------------------------
+
+def _hits(doc, *starts):
+    return [Hit(next(p for p in doc.paragraphs if p.text.startswith(s)), doc, 1.0 - n / 100)
+            for n, s in enumerate(starts)]
+
+
+def test_who_leads_names_the_lead_first_cites_the_task_then_the_line_that_names_it():
+    hits = _hits(LINES_AFTER, "- Triển khai phương án", "- Hướng dẫn các xã")
+    a = _agency("Đơn vị nào chủ trì triển khai phương án bảo đảm an toàn thông tin?", hits, hits, 5, None)
+    assert a.answer == "Công an Thành phố (chủ trì); Các sở, ban, ngành (phối hợp)."
+    assert a.citations[0].text.startswith("- Triển khai phương án") and a.citations[0].highlight is None
+    second = a.citations[1]
+    assert second.text == "- Đơn vị chủ trì: Công an Thành phố."
+    assert second.text[second.highlight[0]:second.highlight[1]] == "Công an Thành phố"
+
+
+def test_the_lead_is_highlighted_where_the_task_names_it():
+    doc = plan([("1", "item", "1. Sở Y tế chủ trì, phối hợp với Công an tỉnh mở rộng điều trị Methadone.")])
+    hits = _hits(doc, "1. Sở Y tế")
+    a = _agency("Cơ quan nào chủ trì mở rộng điều trị Methadone?", hits, hits, 5, None)
+    assert a.answer == "Sở Y tế (chủ trì); Công an tỉnh (phối hợp)."
+    c = a.citations[0]
+    assert c.text[c.highlight[0]:c.highlight[1]] == "Sở Y tế"
+
+
+def test_duties_of_an_agency_each_cited_and_a_dissolved_body_answered_with_its_successor():
+    hits = _hits(LINES_AFTER, "1. Tổ chức tập huấn")
+    a = _duties("Nhiệm vụ của Sở Tài chính là gì?", hits, 5, None)
+    assert a.found and a.answer.count("[") == 2 and len(a.citations) == 2  # its own tasks, not the partner's
+    assert all("Sở Tài chính" in c.heading or c.section == "II.3" or c.section.startswith("II.3.") for c in a.citations)
+    a = _duties("Sở Kế hoạch và Đầu tư có nhiệm vụ gì?", hits, 5, None)
+    assert a.answer.startswith("Sở Kế hoạch và Đầu tư nay là Sở Tài chính (Nghị định 45/2025/NĐ-CP")
+    old = plan([("1", "item", "1. Sở Kế hoạch và Đầu tư chủ trì thẩm định dự án.")], date="2017-10-25")
+    a = _duties("Sở Tài chính có nhiệm vụ gì?", _hits(old, "1. Sở Kế hoạch"), 5, None)
+    assert a.found and "Sở Kế hoạch và Đầu tư nay là Sở Tài chính" in a.answer and "thẩm định dự án" in a.answer
+    assert _duties("Cơ quan nào chủ trì thẩm định dự án?", _hits(old, "1. Sở Kế hoạch"), 5, None) is None
+
+
+def test_ask_duties_and_who_leads_on_an_index(tmp_path):
+    from khsearch.index import build, open_index
+    src = tmp_path / "plans"
+    src.mkdir()
+    (src / "lao-cai-9-2025.txt").write_text(
+        "ỦY BAN NHÂN DÂN\nTỈNH LÀO CAI\n\nSố: 9/KH-UBND\n\nLào Cai, ngày 20 tháng 11 năm 2025\n\n"
+        "KẾ HOẠCH\nPhát triển dữ liệu số năm 2026\n\nI. NHIỆM VỤ\n"
+        "1. Xây dựng kho dữ liệu dùng chung của tỉnh (Sở Khoa học và Công nghệ chủ trì, Sở Tài chính phối hợp).\n"
+        "2. Sở Tài chính chủ trì bố trí kinh phí thực hiện Kế hoạch.\n"
+        "3. Sở Tài chính hướng dẫn thanh quyết toán kinh phí.\n", encoding="utf-8")
+    build([src], tmp_path / "index", embedder="hash")
+    index = open_index(tmp_path / "index")
+    a = ask(index, "Cơ quan nào chủ trì xây dựng kho dữ liệu dùng chung?")
+    assert a.found and a.answer.startswith("Sở Khoa học và Công nghệ (chủ trì)")
+    a = ask(index, "Nhiệm vụ của Sở Kế hoạch và Đầu tư là gì?")
+    assert a.found and a.answer.startswith("Sở Kế hoạch và Đầu tư nay là Sở Tài chính")
+    assert "bố trí kinh phí" in a.answer and len(a.citations) >= 2
