@@ -1,5 +1,5 @@
-"""Agencies named in text: found by their shape (a head word and the name after it), named by the alias table,
-and followed through the 2025 reorganisation to the body that holds their duties now."""
+"""Agencies named in text: found by their shape (a head word and the name after it, data/agency_words.tsv) and
+named by the alias table (data/agencies.tsv); an agency no table knows is named as written."""
 from __future__ import annotations
 
 import difflib
@@ -8,7 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .normalize import fold_aligned, has_diacritics, read_table, syllables, unify_tones
+from .normalize import fold_aligned, read_table, unify_tones
 
 
 def key(name: str) -> str:
@@ -228,8 +228,6 @@ def _name_end(toks: list[_Token], text: str, i: int, head_len: int, needs: str) 
         elif re.search(r"[-–]", sep) and (not (tok.cap or tok.abbr or tok.number)
                                           or _role_label(text[tok.start:tok.start + 40])):
             break  # not 'Sở Tài chính - Cơ quan thường trực'
-        elif "," in sep:
-            pass
         if _phrase_at(words, j, "document") and not bare:  # 'Văn phòng Chính phủ Kết luận ...'
             break
         if head and not (place and not bare and place[0] >= head[0]):  # 'Chi nhánh' heads a name, or is a level
@@ -258,7 +256,8 @@ def _name_end(toks: list[_Token], text: str, i: int, head_len: int, needs: str) 
                     and not _head_at(words, j + 1) and not _HARD_STOP.search(text[tok.end:nxt.start]):
                 j += 1
                 continue
-            if once and lower_run > 1 and nxt and not nxt.cap and (k := _lower_list(toks, text, words, j + 1, need_and=False)):
+            k = once and lower_run > 1 and nxt and not nxt.cap and _lower_list(toks, text, words, j + 1, False)
+            if k:
                 j = end = k  # 'Ban Quản lý các Khu chế xuất và công nghiệp (Thành phố)'
                 closed = True
                 continue
@@ -302,10 +301,10 @@ def _listed_name(toks: list[_Token], text: str, words: _Words, i: int, j: int) -
     if "và" not in (_plain_word(w) for w in words[i:j]) or len(segment) > 4:
         return False
     run, leveled = 0, False  # name words: a capital and at most one more syllable each, then only places
-    for k in range(j, k):
-        if toks[k].cap or toks[k].abbr:
+    for n in range(j, k):
+        if toks[n].cap or toks[n].abbr:
             run = 0
-        elif _phrase_at(words, k, "place"):
+        elif _phrase_at(words, n, "place"):
             leveled = True
         elif leveled or (run := run + 1) > 1:
             return False
@@ -476,88 +475,7 @@ def mentions(text: str, question: bool = False) -> list[tuple[str, str, int, int
     return [(a, clean(text[s:e]), s, e) for a, s, e in agencies_in(text, question)]
 
 
-# --- the 2025 reorganisation -----------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Transfer:
-    """A duty that moved from a former body to its successor."""
-
-    former: str
-    successor: str
-    duty: str
-    whole: bool  # the former body ceased to exist
-    new: bool  # the successor was created by the change
-    date: str  # ISO date the change took effect
-    act: str
-    comment: str = ""
-
-    def sentence(self) -> str:
-        """'Sở Kế hoạch và Đầu tư nay là Sở Tài chính (Nghị định 45/2025/NĐ-CP ngày 28/02/2025, từ 01/3/2025)'."""
-        d = "/".join(str(int(x)) for x in reversed(self.date.split("-")))
-        why = f"{self.act}, từ {d}" if self.act else f"từ {d}"
-        what = "" if self.duty == "toàn bộ" else f" (phần {self.duty})"
-        return f"{self.former}{what} nay là {self.successor} ({why})"
-
-
-@lru_cache(maxsize=None)
-def transfers() -> tuple[Transfer, ...]:
-    rows = read_table("reorganisation.tsv")
-    return tuple(Transfer(r[0], r[1], r[2], r[3] == "yes", r[4] == "yes", r[5], r[6] if len(r) > 6 else "",
-                          r[7] if len(r) > 7 else "") for r in rows)
-
-
-def successors(agency: str, date: str | None = None) -> list[Transfer]:
-    """The bodies that took over a former agency's duties by `date` (ISO; None = today), main successor first;
-    [] when the agency still exists then."""
-    name = canonical_agency(agency) or clean(agency)
-    return [t for t in transfers() if t.former == name and t.whole and (date is None or date[:10] >= t.date)]
-
-
-def successor(agency: str, date: str | None = None) -> str | None:
-    """The body that now holds a former agency's duties (its main successor), or None if it still exists."""
-    found = successors(agency, date)
-    return found[0].successor if found else None
-
-
-def predecessors(agency: str, date: str | None = None) -> list[Transfer]:
-    """The former bodies whose duties an agency took over by `date` (all of them when date is None)."""
-    name = canonical_agency(agency) or clean(agency)
-    return [t for t in transfers() if t.successor == name and (date is None or date[:10] >= t.date)]
-
-
 def spellings(agency: str) -> list[str]:
     """Every spelling the alias table knows for an agency (its canonical name first), or the name itself."""
     name = canonical_agency(agency) or clean(agency)
     return [name] + [a for a, c in _aliases().items() if c == name and a != name]
-
-
-def as_of(agency: str, date: str | None, duty: str = "") -> tuple[list[str], list[Transfer]]:
-    """The agencies whose names a plan of `date` uses for an agency's duties, and the transfers that say why.
-    A body gone by then is its successor (the one whose duty the words `duty` name, else the main one); a body
-    that took over duties after the plan is itself and the former bodies it absorbed whole (or for `duty`).
-    ([agency], []) when nothing changed."""
-    name = canonical_agency(agency) or clean(agency)
-    if not date:
-        return [name], []
-    accents = has_diacritics(duty)  # compare with diacritics when the question has them ('tế' is not 'tệ')
-
-    def words_of(text: str) -> set[str]:
-        return set(syllables(text) if accents else key(text).split()) - {"và", "các", "va", "cac"}
-    words = words_of(duty) - words_of(name)
-
-    def fits(t: Transfer) -> int:
-        return len(words & words_of(t.duty))
-    later = successors(name, date)
-    if later:
-        best = max(later, key=fits)
-        chosen = best if fits(best) else later[0]
-        return [chosen.successor], [chosen]
-    earlier = [t for t in predecessors(name) if date[:10] < t.date and (t.duty == "toàn bộ" or fits(t)
-                                                                          or not existed(name, date))]
-    return [name] + list(dict.fromkeys(t.former for t in earlier)), earlier
-
-
-def existed(agency: str, date: str) -> bool:
-    """Whether a body existed at a date (one created by the 2025 reorganisation did not before it)."""
-    name = canonical_agency(agency) or clean(agency)
-    return not any(t.successor == name and t.new and date[:10] < t.date for t in transfers())

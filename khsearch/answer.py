@@ -6,13 +6,14 @@ import re
 from dataclasses import replace
 from functools import lru_cache
 
-from .agencies import agencies_in, as_of, display_name, key
+from .agencies import agencies_in, display_name, key
 from .facts import (ROLES, assignments, cells, clauses, deadlines, following_deadline, paragraph_assignments,
-                    paragraph_by_id, preceding_task, read_unit, spans_of, targets, tasks_of)
+                    label_tasks, paragraph_by_id, preceding_task, read_unit, spans_of, targets, tasks_of)
 from .index import Index
 from .normalize import Matcher, cues, fold, folded_terms, has_diacritics, is_vietnamese, normalize, syllables
 from .places import describe, merged_into
 from .records import Answer, Citation, Hit, Paragraph
+from .reorganisation import as_of
 from .retrieve import scope, search, strip_places
 
 MIN_COVERAGE = 0.5  # share of the question's content words the answering paragraph must hold
@@ -105,12 +106,12 @@ def content_words(question: str) -> set[str]:
 
 
 def coverage(question: str, p: Paragraph, words: set[str] | None = None, title: str = "") -> float:
-    """Share of the question's content words (or of `words`) the paragraph, its headings or its plan's title
-    hold (a question names its plan by the plan's topic)."""
+    """Share of the question's content words (or of `words`) the paragraph, its headings, its column names or
+    its plan's title hold (a question names its plan by the plan's topic)."""
     words = content_words(question) if words is None else words
     if not words:
         return 0.0
-    have = set(fold(" ".join(syllables(" ".join(p.headings + (p.plain, title))))).split())
+    have = set(fold(" ".join(syllables(" ".join(p.headings + p.table_header + (p.plain, title))))).split())
     return len(words & have) / len(words)
 
 
@@ -212,31 +213,40 @@ def _agency(question, hits, candidates, k, where) -> Answer | None:
     """Who is given the task a question describes: the lead named first and highlighted where the plan names
     it (the task paragraph, or the '- Cơ quan chủ trì: ...' line after it, cited second)."""
     words = content_words(question)
-    asked = [r for r in _role_words() if _has(fold(question), r)]  # 'cơ quan thường trực', 'đầu mối'
+    asked = {r: role for r, role in _role_words() if _has(fold(question), r)}  # 'cơ quan thường trực', 'tham mưu'
+
+    def overlap(text: str) -> int:
+        return len(words & set(fold(" ".join(syllables(text))).split()))
     options = []
     for rank, h in enumerate(hits[:6]):
         keep = paragraph_assignments(h.document, h.paragraph) if h.score >= CLOSE * hits[0].score else []
         folded = fold(" ".join((h.paragraph.plain, h.paragraph.heading)))
-        said = sum(_has(folded, r) for r in asked)
+        roles = {a.role for a, _ in keep}  # the paragraph itself says the role the question names
+        said = sum(_has(fold(h.paragraph.plain), r) and role in roles for r, role in asked.items())
         if keep and (h in candidates or said):  # the role the question names, then more of its words, then rank
-            have = set(fold(" ".join(syllables(folded))).split())
-            options.append((-said, -len(words & have), rank, h, keep))
+            options.append((-said, -overlap(folded), rank, h, keep))
     for *_, h, keep in sorted(options, key=lambda o: o[:3])[:1]:
+        first = h.paragraph
+        tasks = label_tasks(h.document, first)  # a '- Cơ quan chủ trì: ...' line: cite the task it is for first
+        task = max(tasks, key=lambda t: overlap(t.plain)) if tasks else None
+        if task and overlap(task.plain) > overlap(first.plain):
+            first, keep = task, paragraph_assignments(h.document, task) or keep
         lead, where_named = min(keep, key=lambda x: ROLES.index(x[0].role))
-        cites = [h.citation(_span(h.paragraph, lead.agency))]
-        if where_named.id != h.paragraph.id:
+        cites = [Hit(first, h.document, h.score).citation(_span(first, lead.agency))]
+        if where_named.id != first.id:
             cites.append(Hit(where_named, h.document, h.score).citation(_span(where_named, lead.agency)))
-        cites += [x.citation() for x in hits if x is not h and x.paragraph.id != where_named.id][:k - len(cites)]
+        seen = {first.id, where_named.id}
+        cites += [x.citation() for x in hits if x.paragraph.id not in seen][:k - len(cites)]
         return Answer(question, True, _roles_text([a for a, _ in keep]), tuple(cites), "agency", where,
                       tuple(a for a, _ in keep))
     return None
 
 
 @lru_cache(maxsize=None)
-def _role_words() -> tuple[str, ...]:
-    """Role phrases that tell one agency's part from another's ('thường trực', 'đầu mối', 'tham mưu')."""
+def _role_words() -> tuple[tuple[str, str], ...]:
+    """(phrase, role) a question may ask for that tells one agency's part from another's ('thường trực')."""
     from .normalize import read_table
-    return tuple(fold(r[1]) for r in read_table("agency_words.tsv") if r[0] == "asked_role")
+    return tuple((fold(r[1]), r[2]) for r in read_table("agency_words.tsv") if r[0] == "asked_role")
 
 
 @lru_cache(maxsize=None)
@@ -260,8 +270,10 @@ def _duties(question, hits, k, where) -> Answer | None:
     name_words = set(key(agency).split()) | {w for phrase in _duty_words() for w in phrase.split()}
     words = {w for w in content_words(question) if w not in name_words}
     docs = list({h.document.doc_id: h.document for h in hits}.values())[:5]
+    s, e = next((s, e) for a, s, e in agencies_in(question, question=True) if a == agency)
+    duty = question[:s] + question[e:]  # what the question says of the duty, without the agency's own name
     for doc in docs:
-        names, moved = as_of(agency, doc.metadata.date, question)
+        names, moved = as_of(agency, doc.metadata.date, duty)
         every = tasks_of(doc, names, None if words else MAX_DUTIES)
         found = [(a, q) for a, q in every if a.role != "phối hợp"] or every
         if found:

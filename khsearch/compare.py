@@ -6,7 +6,8 @@ import io
 from dataclasses import dataclass
 
 from .answer import coverage
-from .facts import ROLES, assignments, canonical_agency, document_assignments, document_targets, targets
+from .agencies import canonical_agency
+from .facts import ROLES, assignments, document_assignments, document_targets, targets
 from .index import Index
 from .records import Assignment, Citation, Target
 from .retrieve import search

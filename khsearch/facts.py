@@ -69,7 +69,10 @@ def column_role(name: str) -> str | None:
     """The role a table column gives ('Cơ quan chủ trì', 'CHỦ TRÌ', 'Đơn vị phối hợp'), or None."""
     folded = " ".join(fold_aligned(name).split())
     found = _starts(folded, _role_phrases(("label",)))
-    return found[0] if found and len(folded) <= found[1] + 12 else None
+    if not found:
+        return None
+    rest = folded[found[1]:].strip()  # 'Chủ trì — I. Kinh tế số': a group row joined to the column name
+    return found[0] if len(rest) <= 12 or rest[:1] in "-(:/" else None
 
 
 def _role_after(folded_rest: str) -> str | None:
@@ -213,6 +216,8 @@ def assignments(p: Paragraph) -> list[Assignment]:
     sentence subject, or an agency heading above it. (Label lines below a task: `paragraph_assignments`.)"""
     text = p.plain
     task = " ".join(text.split())
+    if not p.section and p.kind in ("body", "title", "header") or is_deadline_line(p):
+        return []  # the preamble ('Ủy ban nhân dân tỉnh ban hành Kế hoạch ...') and a deadline line give no task
     if p.kind == "table_row" and p.table_header:
         found = _table_roles(p)
         spans = cells(text)
@@ -455,6 +460,13 @@ def tasks_of(doc: Document, names: list[str], enough: int | None = None) -> list
 def paragraph_by_id(doc: Document, paragraph_id: str) -> Paragraph | None:
     i = _plan(doc).at.get(paragraph_id)
     return doc.paragraphs[i] if i is not None else None
+
+
+def label_tasks(doc: Document, p: Paragraph) -> list[Paragraph]:
+    """The task paragraphs a label line ('- Cơ quan chủ trì: ...') speaks for, nearest first; [] for other lines."""
+    plan = _plan(doc)
+    i = plan.at.get(p.id)
+    return [doc.paragraphs[n] for n in plan.block(i)] if i is not None and label_of(p.plain) else []
 
 
 def document_assignments(doc: Document) -> list[Assignment]:

@@ -67,8 +67,9 @@ HEADING_MAX = 140  # longer chain entries are whole list items that a paragraph 
 
 
 def passage(p: Paragraph) -> str:
-    """What a paragraph is embedded and matched as: its headings, then its text."""
-    return " > ".join([h for h in p.headings if len(h) <= HEADING_MAX] + [p.plain])
+    """What a paragraph is embedded and matched as: its headings, a table row's column names, then its text."""
+    columns = ["; ".join(p.table_header)] if p.kind == "table_row" and p.table_header else []
+    return " > ".join([h for h in p.headings if len(h) <= HEADING_MAX] + columns + [p.plain])
 
 
 def terms(p: Paragraph) -> dict:

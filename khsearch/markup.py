@@ -9,10 +9,12 @@ import re
 _MARKUP = re.compile(
     r"\*{2,}|_{2,}"  # bold and its debris: '**4.****', '** **', '__'
     r"|(?<!^)(?<![ \t])\*|\*(?![ \t\n])"  # '*' touching a word on one side: '*Hà Nội', 'năm 2025*'
+    r"|^[ \t]*\*(?=[ \t][^*\n]*[^\s*]\*[ \t]*$)"  # '* (Ban hành kèm theo ...)*' is emphasis, not a bullet
     r"|\\(?=[\\`*_{}\[\]()#+\-.!|<>~])"  # backslash escapes
     r"|^[ \t]*#{1,6}(?=[ \t]|$)"  # heading marks
     r"|`+"
-    r"|\f|^[ \t]*(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*$(?=\n[ \t]*\f)|(?<=\f\n)[ \t]*(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*$"
+    r"|\f|^[ \t]*(?:-[ \t]*)?(?:Trang[ \t]+)?\d{1,3}(?:[ \t]*/[ \t]*\d{1,3})?(?:[ \t]*-)?[ \t]*$(?=\n[ \t]*\f)"
+    r"|(?<=\f\n)[ \t]*(?:-[ \t]*)?(?:Trang[ \t]+)?\d{1,3}(?:[ \t]*/[ \t]*\d{1,3})?(?:[ \t]*-)?[ \t]*$"
     r"", re.MULTILINE)  # a PDF's page breaks and the page numbers printed beside them
 _SIGNS = re.compile(r"\*\*|(?m:^\s*\|\s*$)|^#{1,6} |\\[.\-*_#()\[\]]|(?<=\w)\*\s|\s\*(?=\w)", re.MULTILINE)
 

@@ -13,7 +13,7 @@ from .records import Metadata, Paragraph
 
 _SUFFIX = r"[A-ZĐ][A-ZĐa-z0-9&.\-]*?(?:-[A-ZĐ0-9&.]+)*"
 _NUMBER = re.compile(rf"\bS[ốo]\s*(?:hiệu)?\s*:?\s*(\d{{1,5}}(?:/\d{{4}})?)\s*/\s*({_SUFFIX})(?![\w-])")
-_BARE_NUMBER = re.compile(rf"^\s*(\d{{1,5}}(?:/\d{{4}})?)\s*/\s*([A-ZĐ]{{1,6}}(?:-[A-ZĐ0-9]{{1,10}})+)\s*$", re.MULTILINE)
+_BARE_NUMBER = re.compile(rf"^\s*(\d{{1,5}}(?:/\d{{4}})?)\s*/\s*([A-ZĐ]{{1,6}}(?:-[A-ZĐ0-9]{{1,10}})+)(?![\w/-])", re.MULTILINE)
 _ATTACHED = re.compile(r"K[èe]m\s+theo\s+(?P<type>[^\d\n]{2,30}?)\s+s[ốo]\s*(?P<n>\d{1,5})\s*/\s*(?P<suffix>[A-ZĐ][A-ZĐ0-9&.\-]*)"
                        r"(?:\s+ngày\s+(?P<d>\d{1,2})\s*/\s*(?P<m>\d{1,2})\s*/\s*(?P<y>\d{4}))?", re.IGNORECASE)
 _LONG_DATE = re.compile(r"ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})", re.IGNORECASE)

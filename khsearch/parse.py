@@ -141,7 +141,8 @@ def classify(line: str) -> tuple[str, str, str]:
     if (m := _PART.match(line)) and (fold(m["word"]) != "dieu" or m["end"].strip() in ".:"):
         word = fold(m["word"])
         return "part", _PART_LABEL[word] + m["num"], "part:" + word
-    if (m := _ROMAN.match(line)) and _is_roman(m["num"]) and line[m.end():m.end() + 1].isupper():
+    if (m := _ROMAN.match(line) or re.fullmatch(r"(?P<num>[IVXL]{1,6})\s*[.:)\-–]", line)) and _is_roman(m["num"]) \
+            and (line[m.end():m.end() + 1].isupper() or m.end() == len(line)):
         return "roman", m["num"], "roman"
     if (m := _UPPER.match(line)) and line[m.end():m.end() + 1].isupper():
         return "upper", m["num"], "upper"
@@ -185,6 +186,12 @@ def _continues(block: Block, line: Line, mark: str, width: int | None, markdown:
     prev = block.last
     if block.mark == "table" or mark == "table" or block.kind in ("place_date",) and mark:
         return False
+    if _RECIPIENTS.match(line.text):
+        return False
+    flat = " ".join(l.text for l in block.lines)
+    if mark == "paren" and (m := _PAREN.match(line.text)) and m["num"].isdigit() and int(m["num"]) > 1 \
+            and re.search(rf"(?<!^)\({int(m['num']) - 1}\)\s", flat):
+        return True  # '... (1) Tăng cường ...;' / '(2) Tăng cường ...': one inline enumeration, wrapped
     if block.lines[-1].bold_open or (block.mark and len(block.lines) == 1 and not _LETTER.search(prev)):
         return True  # '**I. MỤC ĐÍCH,' / 'YÊU CẦU**' is one bold run; a bare '-' or '1.2.' takes the next line
     if markdown and not mark and not line.bold and block.lines[-1].bold:
@@ -193,7 +200,6 @@ def _continues(block: Block, line: Line, mark: str, width: int | None, markdown:
         return True  # Markdown pages break paragraphs with blank lines: an unfinished line goes on
     if fold(prev).strip() in doc_types() or fold(line.text).strip() in doc_types():
         return False
-    flat = " ".join(l.text for l in block.lines)
     if _PLACE_DATE.match(flat) and not re.search(r"\d{4}", flat):  # 'Hà Nội, ngày 17' / 'tháng 11 năm 2025'
         return not mark
     if not mark and line.text[0].islower() and not _TERMINAL.search(prev):
@@ -357,7 +363,10 @@ def blocks(text: str, raw: str | None = None) -> list[Block]:
             continue
         mark, num, style = classify(line.text)
         cur = out[-1] if out else None
-        across = broke and cur is not None and not mark and cur.mark != "table" and not _TERMINAL.search(cur.last)
+        across = broke and cur is not None and not mark and cur.mark not in ("table", "roman", "part", "appendix") \
+            and not _TERMINAL.search(cur.last) and (not cur.mark or len(" ".join(l.text for l in cur.lines)) > 80
+                                                     or cur.last.endswith(",") or _connective(cur.last.rsplit(" ", 1)[-1])
+                                                     or line.text[0].islower())
         broke = False
         if cur and (across or (_joins_across_blank(cur, line, mark) if gap else
                                _continues(cur, line, mark, width, markdown))):
@@ -371,7 +380,7 @@ def blocks(text: str, raw: str | None = None) -> list[Block]:
 
 def _opens_attachment(b: Block, first: str, types) -> bool:
     """After a signature: a Roman-numbered part, a document-type line or a title in capitals opens new content."""
-    title = _is_caps(first) and len(first.split()) >= 4 and not _SIGNATURE.match(first)
+    title = _is_caps(first) and len(first.split()) >= 4 and not _SIGNATURE.match(first) and not looks_like_name(first)
     return b.mark in ("roman", "appendix") or (fold(first).strip() in types and _is_caps(first)) or title
 
 
@@ -524,8 +533,9 @@ def parse_paragraphs(text: str, doc_id: str) -> list[Paragraph]:
                 if same is not None:
                     del stack[same:]
                 else:
-                    while stack and _rank(stack[-1].style) >= _rank(b.style):
-                        stack.pop()
+                    while stack and _rank(stack[-1].style) >= _rank(b.style) and (
+                            stack[-1].mark == "bullet" and b.mark != "bullet" or _rank(b.style) < _RANK["lettered"]):
+                        stack.pop()  # a new style nests under the open items, except under a bullet or above a list
             if b.mark == "bullet":
                 key = _label(stack)
                 bullets[key] = bullets.get(key, 0) + 1

@@ -194,7 +194,7 @@ def _cue(before: str, form, folded: bool) -> str | None:
 
 def _after_agency(before: str) -> bool:
     """Whether an agency's name ends right before ('Sở Y tế', 'doan thanh nien'): its province follows."""
-    from .facts import agencies_in  # facts reads agency names; imported here, where it is needed
+    from .agencies import agencies_in  # agencies read the place words; imported here, where it is needed
 
     head = before.rstrip(" \t")
     return len(head) < len(before) and any(e == len(head) for _, _, e in agencies_in(head))

@@ -220,3 +220,11 @@ def test_a_header_on_two_rows_names_each_column_by_both_rows():
                                     "Năm 2030 — Lượng (tấn)", "Năm 2030 — Giá trị (triệu đồng)")
     assert [" ".join(p.plain.replace("|", " ").split()) for p in rows] == [
         "1 Cà phê 1.000 20.000 1.500 32.000", "Tổng 1.000 20.000 1.500 32.000"]
+
+
+def test_a_table_row_is_searched_with_its_column_names():
+    from khsearch.index import passage
+    table = _cells(("**TT**", "**Sản phẩm**", "**Giá trị xuất khẩu (nghìn USD)**"), ("1", "Xoài", "7.000"),
+                   ("**Tổng**", "", "7.000"))
+    total = [p for p in parse("PHỤ LỤC\nXUẤT KHẨU\n\n" + table + "\n") if p.kind == "table_row"][-1]
+    assert "Giá trị xuất khẩu (nghìn USD)" in passage(total) and "**" not in passage(total)
