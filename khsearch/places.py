@@ -197,7 +197,7 @@ def _after_agency(before: str) -> bool:
     from .agencies import agencies_in  # agencies read the place words; imported here, where it is needed
 
     head = before.rstrip(" \t")
-    return len(head) < len(before) and any(e == len(head) for _, _, e in agencies_in(head))
+    return len(head) < len(before) and any(e == len(head) for _, _, e in agencies_in(head, question=True))
 
 
 def _inside_false_friend(f: str, s: int, e: int, key: str) -> bool:
