@@ -224,8 +224,9 @@ def _agency(question, hits, candidates, k, where) -> Answer | None:
         roles = {a.role for a, _ in keep}  # the paragraph itself says the role the question names
         said = sum(_has(fold(h.paragraph.plain), r) and role in roles for r, role in asked.items())
         if keep and (h in candidates or said):  # the role the question names, then more of its words, then rank
-            options.append((-said, -overlap(folded), rank, h, keep))
-    for *_, h, keep in sorted(options, key=lambda o: o[:3])[:1]:
+            other_plan = h.document.doc_id != hits[0].document.doc_id  # the best hit's plan is the one asked about
+            options.append((other_plan, -said, -overlap(folded), rank, h, keep))
+    for *_, h, keep in sorted(options, key=lambda o: o[:4])[:1]:
         first = h.paragraph
         tasks = label_tasks(h.document, first)  # a '- Cơ quan chủ trì: ...' line: cite the task it is for first
         task = max(tasks, key=lambda t: overlap(t.plain)) if tasks else None
