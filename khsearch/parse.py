@@ -188,9 +188,9 @@ def _continues(block: Block, line: Line, mark: str, width: int | None, markdown:
         return False
     if _RECIPIENTS.match(line.text):
         return False
-    flat = " ".join(l.text for l in block.lines)
+    flat = " ".join(l.text for l in block.lines[:4])  # the start of the block is enough for what is checked here
     if mark == "paren" and (m := _PAREN.match(line.text)) and m["num"].isdigit() and int(m["num"]) > 1 \
-            and re.search(rf"(?<!^)\({int(m['num']) - 1}\)\s", flat):
+            and re.search(rf"(?<!^)\({int(m['num']) - 1}\)\s", " ".join(l.text for l in block.lines)):
         return True  # '... (1) Tăng cường ...;' / '(2) Tăng cường ...': one inline enumeration, wrapped
     if block.lines[-1].bold_open or (block.mark and len(block.lines) == 1 and not _LETTER.search(prev)):
         return True  # '**I. MỤC ĐÍCH,' / 'YÊU CẦU**' is one bold run; a bare '-' or '1.2.' takes the next line
@@ -501,7 +501,7 @@ def parse_paragraphs(text: str, doc_id: str) -> list[Paragraph]:
     stack: list[_Open] = []
     bullets: dict[str, int] = {}
     rows: dict[str, int] = {}
-    used: set[str] = set()
+    used: dict[str, int] = {}  # how often each label was opened
     header: tuple[str, ...] = ()
     groups: list[tuple[int, str]] = []  # a table's group rows ('I | CÂY CÔNG NGHIỆP') over the rows below them
     appendices = 0
@@ -543,10 +543,11 @@ def parse_paragraphs(text: str, doc_id: str) -> list[Paragraph]:
             chain = [s.heading for s in stack]
             stack.append(_Open(b.mark, b.style, b.num, num, heading_of(body)))
             label = _label(stack)
-            while label in used and b.mark != "bullet":  # a number the source repeats: 'V' then V' stays unique
-                stack[-1].part += "'"
+            repeats = used.get(label, 0)
+            used[label] = repeats + 1
+            if repeats and b.mark != "bullet":  # a number the source repeats: 'V', then V', V'2, ... stay unique
+                stack[-1].part += "'" if repeats == 1 else f"'{repeats}"
                 label = _label(stack)
-            used.add(label)
             # a title: short and unfinished, or a part; a bullet only when it opens a list ('- Gồm:')
             short = (len(body) <= 150 and not _TERMINAL.search(body.rstrip("*")) and b.mark != "bullet"
                      or b.mark == "bullet" and body.rstrip().endswith(":") or b.mark in ("roman", "appendix")

@@ -2,7 +2,8 @@
 import pytest
 
 from khsearch.answer import ask, asked_unit, intent
-from khsearch.facts import agencies_in, assignments, canonical_agency, targets
+from khsearch.agencies import agencies_in, canonical_agency
+from khsearch.facts import assignments, targets
 from khsearch.records import Paragraph
 from khsearch.retrieve import scope, search
 
