@@ -397,6 +397,8 @@ def canonical_agency(name: str) -> str | None:
     m = re.match(r"(.*\b(?:tỉnh|thành phố|Thành phố|TP))\s+[A-ZĐÀ-Ỹ].*$", deduped)
     if m:  # 'Công an tỉnh Nghệ An'
         tries += [m.group(1), _LEVEL.sub("tỉnh", m.group(1))]
+    if where := _province_at_end(deduped):  # 'Tỉnh đoàn Bắc Ninh', 'Sở GD&ĐT TP.HCM': the agency of that place
+        tries.append(deduped[:where].rstrip(" ,-"))
     keys = _keys()
     for t in tries:
         if key(t) in keys:
@@ -406,6 +408,17 @@ def canonical_agency(name: str) -> str | None:
         if pattern.fullmatch(fold_aligned(t)):
             return _spelling(fold_aligned(t))[0]
     return _near(key(deduped))
+
+
+def _province_at_end(name: str) -> int | None:
+    """Where a province named at the end of an agency's name starts, when words come before it; the name
+    before it is tried against the tables ('Trường Đại học Cần Thơ' keeps its place: no table knows
+    'Trường Đại học')."""
+    from .places import mentions as places  # places reads agency names too; imported where it is needed
+    found = places(unicodedata.normalize("NFC", name))
+    if found and found[-1][2] == len(name) and found[-1][1] > 0:
+        return found[-1][1]
+    return None
 
 
 @lru_cache(maxsize=None)

@@ -14,7 +14,7 @@ from .normalize import Matcher, cues, fold, folded_terms, has_diacritics, is_vie
 from .places import describe, merged_into
 from .records import Answer, Citation, Hit, Paragraph
 from .reorganisation import as_of
-from .retrieve import scope, search, strip_places
+from .retrieve import named_plan, scope, search, strip_places
 
 MIN_COVERAGE = 0.5  # share of the question's content words the answering paragraph must hold
 _SURROGATE = re.compile("[\ud800-\udfff]")  # a lone surrogate (bad bytes in argv) cannot be printed
@@ -261,28 +261,39 @@ MAX_DUTIES = 8  # tasks listed for 'Nhiệm vụ của Sở X là gì?'
 
 def _duties(question, hits, k, where) -> Answer | None:
     """The tasks a plan gives the agency a question names, each cited: in the plan of the best hit that gives
-    it any. A body the 2025 reorganisation dissolved is answered with the one that holds its duties at the
-    plan's date, saying so (and a new body with the former ones it absorbed, for an older plan)."""
+    it any, those of the role the question names first ('chủ trì những nhiệm vụ gì'). A body the 2025
+    reorganisation dissolved is answered with the one that holds its duties at the plan's date, saying so (and
+    a new body with the former ones it absorbed, for an older plan). When none of the plans found gives the
+    agency a task, the answer says so rather than quote a paragraph about others."""
     named = _named(question)
     folded = fold(question)
     if not named or not hits or not any(_has(folded, w) for w in _duty_words()):
         return None
     agency = named[0]
     name_words = set(key(agency).split()) | {w for phrase in _duty_words() for w in phrase.split()}
-    words = {w for w in content_words(question) if w not in name_words}
     docs = list({h.document.doc_id: h.document for h in hits}.values())[:5]
+    if plan := named_plan(question, docs):  # 'trong kế hoạch biển và hải đảo': that plan's tasks, or none
+        docs = [plan]
     s, e = next((s, e) for a, s, e in agencies_in(question, question=True) if a == agency)
     duty = question[:s] + question[e:]  # what the question says of the duty, without the agency's own name
+    roles = [r for r in ROLES if _has(folded, fold(r))] + [role for r, role in _role_words() if _has(folded, r)]
     for doc in docs:
         names, moved = as_of(agency, doc.metadata.date, duty)
-        every = tasks_of(doc, names, None if words else MAX_DUTIES)
+        # the words that name the plan ('trong kế hoạch phát triển kinh tế số') do not tell its tasks apart
+        words = {w for w in content_words(question) if w not in name_words} - _title_words(doc)
+        every = tasks_of(doc, names, None if words or roles else MAX_DUTIES)
         found = [(a, q) for a, q in every if a.role != "phối hợp"] or every
         if found:
             break
     else:
-        return None
-    if words:  # 'Nhiệm vụ của Sở Y tế về truyền thông': the tasks on that first
-        found.sort(key=lambda x: -len(words & set(fold(x[0].task).split())))
+        return Answer(question, False, f"Các kế hoạch tìm được không giao nhiệm vụ nào cho {agency}.",
+                      tuple(h.citation() for h in hits[:k]), "agency", where)
+    def shared(a) -> int:  # 'Công an tỉnh; Sở Tài chính; Sở Nội vụ mỗi đơn vị đề nghị ...': given to many at once
+        p = paragraph_by_id(doc, a.paragraph_id)
+        return sum(b.role == a.role for b, _ in paragraph_assignments(doc, p)) > 1 if p else False
+    # the role asked first, then the tasks the question's words describe, then those the agency has alone
+    found.sort(key=lambda x: (bool(roles) and x[0].role not in roles, -len(words & set(fold(x[0].task).split())),
+                              shared(x[0])))
     found = found[:MAX_DUTIES]
     used = {a.agency for a, _ in found}
     moved = [t for t in moved if t.former in used or (t.successor in used and agency not in used)]
@@ -296,6 +307,10 @@ def _duties(question, hits, k, where) -> Answer | None:
             cites.append(Hit(p, doc, 1.0).citation(_span(p, a.agency)))
     return Answer(question, True, f"{note}{shown} — {doc.label} ({doc.metadata.province}): {tasks}",
                   tuple(cites), "agency", doc.metadata.province or where, tuple(a for a, _ in found))
+
+
+def _title_words(doc) -> set[str]:
+    return set(fold(" ".join(syllables(doc.metadata.title or ""))).split())
 
 
 def _short(task: str, limit: int = 220) -> str:

@@ -249,7 +249,7 @@ def names_only(text: str, names: list[str]) -> bool:
     folded = fold_aligned(rest)
     mark = _MARK.match(folded)
     folded = folded[mark.end() if mark else 0:].strip()
-    if folded.startswith(":") or folded.endswith(":"):
+    if folded.endswith(":"):  # '9. Công an tỉnh: Chủ trì, phối hợp triển khai ...' states a task of its own
         return True
     folded = folded[_FILLER.match(folded).end():]
     verb = _starts(folded, _role_phrases(("role",)))  # a role verb and nothing more: 'Sở Y tế chủ trì'

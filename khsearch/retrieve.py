@@ -184,10 +184,22 @@ def _title_pairs(title: str) -> frozenset[str]:
 def _plan_prior(index: Index, query: str, doc_ids) -> dict[str, float]:
     """How well each plan's title matches the question, relative to the best ('trong kế hoạch kinh tế số của
     Bắc Ninh' names one of the province's plans); empty when no title shares two word pairs with it."""
-    asked = {t for t in folded_terms(query) if "_" in t}
-    shared = {d: len(asked & _title_pairs(index.documents[d].metadata.title or "")) for d in doc_ids}
+    shared = {d: title_match(query, index.documents[d].metadata.title) for d in doc_ids}
     best = max(shared.values(), default=0)
     return {d: n / best for d, n in shared.items()} if best >= 2 else {}
+
+
+def title_match(query: str, title: str | None) -> int:
+    """How many word pairs a question shares with a plan's title."""
+    return len({t for t in folded_terms(query) if "_" in t} & _title_pairs(title or ""))
+
+
+def named_plan(query: str, docs: list) -> object | None:
+    """The one document among `docs` whose title the question names ('trong kế hoạch biển và hải đảo'), if any."""
+    shared = [(title_match(query, d.metadata.title), d) for d in docs]
+    best = max((n for n, _ in shared), default=0)
+    top = [d for n, d in shared if n == best]
+    return top[0] if best >= 2 and len(top) == 1 else None
 
 
 def _within_plan(index: Index, query: str, prior: dict[str, float]) -> str:

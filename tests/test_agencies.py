@@ -86,6 +86,12 @@ def test_agencies_by_shape_and_alias(text, names):
     ("ban chi huy bo doi bien phong tinh", "Bộ Chỉ huy Bộ đội Biên phòng tỉnh"),
     ("Sở Văn hoá Thể thao du lịch", "Sở Văn hóa, Thể thao và Du lịch"),
     ("Trung tâm Phát triển quỹ đất tỉnh", None),
+    # a province after the name says whose agency it is: the agency is the one of the tables
+    ("Tỉnh đoàn Bắc Ninh", "Tỉnh đoàn"),
+    ("Sở Ngoại vụ Đồng Tháp", "Sở Ngoại vụ"),
+    ("Sở GD&ĐT TP.HCM", "Sở Giáo dục và Đào tạo"),
+    ("so tai chinh can tho", "Sở Tài chính"),
+    ("Trường Đại học Cần Thơ", None),  # no table knows 'Trường Đại học': the place is part of the name
 ])
 def test_canonical_names(typed, canonical):
     assert canonical_agency(typed) == canonical
@@ -306,6 +312,41 @@ def test_duties_of_an_agency_each_cited_and_a_dissolved_body_answered_with_its_s
     a = _duties("Sở Tài chính có nhiệm vụ gì?", _hits(old, "1. Sở Kế hoạch"), 5, None)
     assert a.found and "Sở Kế hoạch và Đầu tư nay là Sở Tài chính" in a.answer and "thẩm định dự án" in a.answer
     assert _duties("Cơ quan nào chủ trì thẩm định dự án?", _hits(old, "1. Sở Kế hoạch"), 5, None) is None
+
+
+HEADINGS = plan([
+    ("IV", "heading", "IV. KHEN THƯỞNG"),
+    ("IV.-1", "item", "- Công an tỉnh; Sở Xây dựng; Sở Y tế mỗi đơn vị đề nghị không quá 01 tập thể, 03 cá nhân."),
+    ("V", "heading", "V. TỔ CHỨC THỰC HIỆN"),
+    ("V.1", "item", "1. Sở Xây dựng: Chủ trì, phối hợp triển khai các nhiệm vụ số hóa hạ tầng giao thông."),
+    ("V.2", "item", "2. Công an tỉnh: Chủ trì, phối hợp triển khai hạ tầng định danh, xác thực điện tử."),
+    ("V.3", "item", "3. Sở Y tế:"),
+    ("V.3.-1", "item", "- Phối hợp với Công an tỉnh cập nhật dữ liệu khám chữa bệnh."),
+    ("V.3.-2", "item", "- Chủ trì xây dựng hồ sơ sức khỏe điện tử cho người dân."),
+])
+
+
+def test_an_agency_line_with_its_own_task_after_the_colon_is_a_task():
+    p = next(q for q in HEADINGS.paragraphs if q.section == "V.2")
+    assert [(a.agency, a.role) for a, _ in paragraph_assignments(HEADINGS, p)] == [("Công an tỉnh", "chủ trì")]
+    assert [a.task[:8] for a, _ in tasks_of(HEADINGS, ["Công an tỉnh"])] == ["- Công a", "2. Công ", "- Phối h"]
+    below = next(q for q in HEADINGS.paragraphs if q.section == "V.3.-2")  # '3. Sở Y tế:' heads the tasks below
+    assert [(a.agency, a.role) for a, _ in paragraph_assignments(HEADINGS, below)] == [("Sở Y tế", "chủ trì")]
+
+
+@pytest.mark.parametrize("question,first,found", [
+    # its own task before a line that gives the same to several agencies at once
+    ("Công an tỉnh Lào Cai được giao nhiệm vụ gì?", "V.2", True),
+    # the role the question names first
+    ("Sở Y tế chủ trì những nhiệm vụ gì?", "V.3.-2", True),
+    # an agency the plan gives nothing: said so, not a paragraph about others
+    ("Sở Ngoại vụ được giao nhiệm vụ gì?", None, False),
+])
+def test_duties_the_own_tasks_first_the_asked_role_first_and_none_when_none(question, first, found):
+    hits = _hits(HEADINGS, "2. Công an tỉnh", "- Công an tỉnh; Sở Xây dựng")
+    a = _duties(question, hits, 5, None)
+    assert a.found is found
+    assert (a.citations[0].section if found else None) == first
 
 
 def test_ask_duties_and_who_leads_on_an_index(tmp_path):
