@@ -7,7 +7,7 @@ from dataclasses import replace
 from functools import lru_cache
 
 from .agencies import agencies_in, display_name, key
-from .facts import (ROLES, assignments, cells, clauses, deadlines, following_deadline, paragraph_assignments,
+from .facts import (LEAD_ROLES, ROLES, assignments, cells, clauses, deadlines, following_deadline, paragraph_assignments,
                     label_tasks, paragraph_by_id, preceding_task, read_unit, spans_of, targets, tasks_of)
 from .index import Index
 from .normalize import Matcher, cues, fold, folded_terms, has_diacritics, is_vietnamese, normalize, syllables
@@ -174,11 +174,10 @@ def _answer(index: Index, question: str, kind: str, sc, province, k: int, doc_id
                             hits[0].document.metadata.title or "") < MIN_COVERAGE:
         return Answer(question, False, "Không tìm thấy đoạn nào trong các kế hoạch trả lời câu hỏi này.",
                       tuple(h.citation() for h in hits[:k]), kind, where)
-    candidates = [h for h in hits[:3] if h.score >= CLOSE * hits[0].score]
     if kind == "target":
         return _target(question, hits, k, where)
     if kind == "agency":
-        got = _agency(question, hits, candidates, k, where)
+        got = _agency(question, hits, k, where)
         if got:
             return got
     return _general(question, hits, k, kind, where)
@@ -209,24 +208,25 @@ def _roles_text(found) -> str:
     return "; ".join(f"{', '.join(by_role[r])} ({r})" for r in ROLES if r in by_role) + "."
 
 
-def _agency(question, hits, candidates, k, where) -> Answer | None:
+def _agency(question, hits, k, where) -> Answer | None:
     """Who is given the task a question describes: the lead named first and highlighted where the plan names
     it (the task paragraph, or the '- Cơ quan chủ trì: ...' line after it, cited second)."""
     words = content_words(question)
-    asked = {r: role for r, role in _role_words() if _has(fold(question), r)}  # 'cơ quan thường trực', 'tham mưu'
+    asked = _asked_roles(question)  # 'chủ trì', 'cơ quan thường trực', 'tham mưu'
 
     def overlap(text: str) -> int:
         return len(words & set(fold(" ".join(syllables(text))).split()))
     options = []
     for rank, h in enumerate(hits[:6]):
-        keep = paragraph_assignments(h.document, h.paragraph) if h.score >= CLOSE * hits[0].score else []
+        keep = paragraph_assignments(h.document, h.paragraph)
         folded = fold(" ".join((h.paragraph.plain, h.paragraph.heading)))
         roles = {a.role for a, _ in keep}  # the paragraph itself says the role the question names
         said = sum(_has(fold(h.paragraph.plain), r) and role in roles for r, role in asked.items())
-        if keep and (h in candidates or said):  # the role the question names, then more of its words, then rank
+        close = h.score >= CLOSE * hits[0].score
+        if keep and (close or said):  # the role the question names, then more of its words, then rank
             other_plan = h.document.doc_id != hits[0].document.doc_id  # the best hit's plan is the one asked about
-            options.append((other_plan, -said, -overlap(folded), rank, h, keep))
-    for *_, h, keep in sorted(options, key=lambda o: o[:4])[:1]:
+            options.append((other_plan, not close, -said, -overlap(folded), rank, h, keep))
+    for *_, h, keep in sorted(options, key=lambda o: o[:5])[:1]:
         first = h.paragraph
         tasks = label_tasks(h.document, first)  # a '- Cơ quan chủ trì: ...' line: cite the task it is for first
         task = max(tasks, key=lambda t: overlap(t.plain)) if tasks else None
@@ -241,6 +241,14 @@ def _agency(question, hits, candidates, k, where) -> Answer | None:
         return Answer(question, True, _roles_text([a for a, _ in keep]), tuple(cites), "agency", where,
                       tuple(a for a, _ in keep))
     return None
+
+
+def _asked_roles(question: str) -> dict[str, str]:
+    """The roles a question names, folded phrase -> role ('chủ trì', 'thường trực' -> 'chủ trì'); not 'thực hiện'
+    nor 'đề nghị', which questions use as plain verbs ('kiểm tra việc thực hiện chương trình')."""
+    folded = fold(question)
+    named = {fold(r): r for r in (*LEAD_ROLES, "phối hợp") if _has(folded, fold(r))}
+    return named | {r: role for r, role in _role_words() if _has(folded, r)}
 
 
 @lru_cache(maxsize=None)
@@ -276,7 +284,7 @@ def _duties(question, hits, k, where) -> Answer | None:
         docs = [plan]
     s, e = next((s, e) for a, s, e in agencies_in(question, question=True) if a == agency)
     duty = question[:s] + question[e:]  # what the question says of the duty, without the agency's own name
-    roles = [r for r in ROLES if _has(folded, fold(r))] + [role for r, role in _role_words() if _has(folded, r)]
+    roles = set(_asked_roles(question).values())
     for doc in docs:
         names, moved = as_of(agency, doc.metadata.date, duty)
         # the words that name the plan ('trong kế hoạch phát triển kinh tế số') do not tell its tasks apart
@@ -291,9 +299,12 @@ def _duties(question, hits, k, where) -> Answer | None:
     def shared(a) -> int:  # 'Công an tỉnh; Sở Tài chính; Sở Nội vụ mỗi đơn vị đề nghị ...': given to many at once
         p = paragraph_by_id(doc, a.paragraph_id)
         return sum(b.role == a.role for b, _ in paragraph_assignments(doc, p)) > 1 if p else False
-    # the role asked first, then the tasks the question's words describe, then those the agency has alone
-    found.sort(key=lambda x: (bool(roles) and x[0].role not in roles, -len(words & set(fold(x[0].task).split())),
-                              shared(x[0])))
+    def in_section(a) -> bool:  # 'trách nhiệm gì trong tổ chức thực hiện': the section the question names
+        p = paragraph_by_id(doc, a.paragraph_id)
+        return bool(p) and any(_names(folded, heading) for heading in p.headings)
+    # the role asked first, then the section it names, the tasks its words describe, those the agency has alone
+    found.sort(key=lambda x: (bool(roles) and x[0].role not in roles, not in_section(x[0]),
+                              -len(words & set(fold(x[0].task).split())), shared(x[0])))
     found = found[:MAX_DUTIES]
     used = {a.agency for a, _ in found}
     moved = [t for t in moved if t.former in used or (t.successor in used and agency not in used)]
@@ -307,6 +318,13 @@ def _duties(question, hits, k, where) -> Answer | None:
             cites.append(Hit(p, doc, 1.0).citation(_span(p, a.agency)))
     return Answer(question, True, f"{note}{shown} — {doc.label} ({doc.metadata.province}): {tasks}",
                   tuple(cites), "agency", doc.metadata.province or where, tuple(a for a, _ in found))
+
+
+def _names(folded_question: str, heading: str) -> bool:
+    """Whether a question names a heading (three words or more, its list mark left out)."""
+    words = re.sub(r"^\W*(?:[ivxlc]+|\d+(?:\.\d+)*|[a-zđ])?[.)/-]?\s+", "", fold(" ".join(heading.split())))
+    words = " ".join(re.findall(r"\w+", words))
+    return len(words.split()) >= 3 and _has(folded_question, words)
 
 
 def _title_words(doc) -> set[str]:

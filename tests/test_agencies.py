@@ -284,7 +284,7 @@ def _hits(doc, *starts):
 
 def test_who_leads_names_the_lead_first_cites_the_task_then_the_line_that_names_it():
     hits = _hits(LINES_AFTER, "- Triển khai phương án", "- Hướng dẫn các xã")
-    a = _agency("Đơn vị nào chủ trì triển khai phương án bảo đảm an toàn thông tin?", hits, hits, 5, None)
+    a = _agency("Đơn vị nào chủ trì triển khai phương án bảo đảm an toàn thông tin?", hits, 5, None)
     assert a.answer == "Công an Thành phố (chủ trì); Các sở, ban, ngành (phối hợp)."
     assert a.citations[0].text.startswith("- Triển khai phương án") and a.citations[0].highlight is None
     second = a.citations[1]
@@ -295,10 +295,26 @@ def test_who_leads_names_the_lead_first_cites_the_task_then_the_line_that_names_
 def test_the_lead_is_highlighted_where_the_task_names_it():
     doc = plan([("1", "item", "1. Sở Y tế chủ trì, phối hợp với Công an tỉnh mở rộng điều trị Methadone.")])
     hits = _hits(doc, "1. Sở Y tế")
-    a = _agency("Cơ quan nào chủ trì mở rộng điều trị Methadone?", hits, hits, 5, None)
+    a = _agency("Cơ quan nào chủ trì mở rộng điều trị Methadone?", hits, 5, None)
     assert a.answer == "Sở Y tế (chủ trì); Công an tỉnh (phối hợp)."
     c = a.citations[0]
     assert c.text[c.highlight[0]:c.highlight[1]] == "Sở Y tế"
+
+
+def test_who_leads_reads_a_lower_hit_that_says_the_role_asked_when_the_close_ones_name_no_agency():
+    doc = plan([("II", "heading", "II. NHIỆM VỤ"),
+                ("II.4", "item", "4. Số hóa tài liệu mật phải bảo đảm an toàn theo quy định."),
+                ("III", "heading", "III. TỔ CHỨC THỰC HIỆN"),
+                ("III.3", "heading", "3. Sở Khoa học và Công nghệ"),
+                ("III.3.-1", "item", "- Chủ trì, phối hợp với các cơ quan liên quan đẩy mạnh số hóa tài liệu mật.")])
+    top, low = _hits(doc, "4. Số hóa", "- Chủ trì")
+    hits = [top, Hit(low.paragraph, doc, 0.6)]  # far below the first: not close
+    a = _agency("Cơ quan nào chủ trì số hóa tài liệu mật?", hits, 5, None)
+    assert a.answer.startswith("Sở Khoa học và Công nghệ (chủ trì)") and a.citations[0].section == "III.3.-1"
+    # 'thực hiện' in a question is a plain verb: it does not reach down for a paragraph that says it
+    assert _agency("Cơ quan nào kiểm tra việc thực hiện số hóa tài liệu mật?",
+                   [top, Hit(plan([("1", "item", "1. Sở Y tế thực hiện số hóa tài liệu mật.")]).paragraphs[0],
+                             doc, 0.6)], 5, None) is None
 
 
 def test_duties_of_an_agency_each_cited_and_a_dissolved_body_answered_with_its_successor():
@@ -315,7 +331,7 @@ def test_duties_of_an_agency_each_cited_and_a_dissolved_body_answered_with_its_s
 
 
 HEADINGS = plan([
-    ("IV", "heading", "IV. KHEN THƯỞNG"),
+    ("IV", "heading", "IV. KHEN THƯỞNG CUỐI NĂM"),
     ("IV.-1", "item", "- Công an tỉnh; Sở Xây dựng; Sở Y tế mỗi đơn vị đề nghị không quá 01 tập thể, 03 cá nhân."),
     ("V", "heading", "V. TỔ CHỨC THỰC HIỆN"),
     ("V.1", "item", "1. Sở Xây dựng: Chủ trì, phối hợp triển khai các nhiệm vụ số hóa hạ tầng giao thông."),
@@ -339,6 +355,8 @@ def test_an_agency_line_with_its_own_task_after_the_colon_is_a_task():
     ("Công an tỉnh Lào Cai được giao nhiệm vụ gì?", "V.2", True),
     # the role the question names first
     ("Sở Y tế chủ trì những nhiệm vụ gì?", "V.3.-2", True),
+    # the section the question names first
+    ("Sở Xây dựng được giao nhiệm vụ gì trong khen thưởng cuối năm?", "IV.-1", True),
     # an agency the plan gives nothing: said so, not a paragraph about others
     ("Sở Ngoại vụ được giao nhiệm vụ gì?", None, False),
 ])
