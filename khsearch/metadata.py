@@ -25,6 +25,7 @@ _SITE_PLACE = re.compile(r"Nơi\s+ban\s+hành\s*:\s*([^\n]+?)(?:\s+Người\s+k�
 _ISSUER_START = re.compile(r"(ỦY|UỶ)\s+BAN|HỘI\s+ĐỒNG|SỞ\s|BAN\s+CHỈ\s+ĐẠO|UBND", re.IGNORECASE)
 _ISSUER_SIGNED = re.compile(r"TM\.\s*(ỦY BAN NHÂN DÂN|UỶ BAN NHÂN DÂN|HỘI ĐỒNG NHÂN DÂN)", re.IGNORECASE)
 _ISSUER_SAID = re.compile(r"(?:UBND|Ủy ban nhân dân|Uỷ ban nhân dân)\s+(tỉnh|thành phố)\b[^.;\n]{0,30}?\s(?:ban hành|xây dựng)\s+Kế hoạch")
+_GAP = re.compile(r"\t+| {3,}")  # between the two cells of a line of a two-column layout copied as text
 
 
 def _iso(y, m, d=None) -> str:
@@ -38,11 +39,14 @@ def _valid(y, m, d=None) -> bool:
 def extract(paragraphs: list[Paragraph], text: str) -> Metadata:
     """Metadata of a plan from its paragraphs; a field that the text does not give stays None."""
     by_kind = lambda *kinds: [p for p in paragraphs if p.kind in kinds]
-    header = by_kind("header")
+    left, right = _two_columns(_lines(by_kind("header"), text))
+    head = left + right  # a header printed side by side is read one column after the other
     place_date = next(iter(by_kind("place_date")), None)
+    place_line = place_date.plain if place_date else next((l for l in head if "," in l and _date_in(l)), "")
     titles = by_kind("title")
-    closing = by_kind("signature")
-    head_text = "\n".join(p.plain for p in header)
+    signed = _two_columns(_lines(by_kind("recipients", "signature"), text))[1]  # beside the recipients, if so
+    closing = _lines(by_kind("signature"), text)
+    head_text = "\n".join(head)
     site_text = "\n".join(p.plain for p in by_kind("chrome", "header"))
     attached = next((m for p in paragraphs if p.kind in CONTENT_KINDS for m in [_ATTACHED.search(p.plain)] if m), None)
 
@@ -51,7 +55,7 @@ def extract(paragraphs: list[Paragraph], text: str) -> Metadata:
         number = f"{m[1]}/{m[2].rstrip('.')}"
     elif attached:
         number = f"{attached['n']}/{attached['suffix']}"
-    for source in ([place_date.plain] if place_date else []) + [head_text]:
+    for source in (place_line, head_text):
         if date := _date_in(source):
             break
     if not date and (m := _SITE_DATE.search(site_text)) and _valid(m[3], m[2], m[1]):
@@ -60,14 +64,40 @@ def extract(paragraphs: list[Paragraph], text: str) -> Metadata:
         date = _iso(attached["y"], attached["m"], attached["d"])
 
     doc_type, title = _type_and_title(titles, number)
-    signer = next((name for p in reversed(closing) for name in [signer_in(p.plain)] if name), None)
+    signer = signer_in("\n".join(signed)) or signer_in("\n".join(closing))
     if signer is None and (m := _SITE_SIGNER.search(site_text)):
         signer = m[1].strip()
 
-    issuer_caps = _issuer_lines(header)
-    province = _province(issuer_caps, place_date, site_text, paragraphs, date)
-    issuer = _issuer(issuer_caps, province, closing, paragraphs, number)
+    issuer_caps = _issuer_lines(head)
+    province = _province(issuer_caps, place_line, site_text, paragraphs, date)
+    issuer = _issuer(issuer_caps, province, signed + closing, paragraphs, number)
     return Metadata(province, number, date, doc_type, title, signer, issuer)
+
+
+def _lines(paragraphs: list[Paragraph], text: str) -> list[str]:
+    """The paragraphs' lines as printed, the first with its indentation (which column a lone cell is in)."""
+    out = []
+    for p in paragraphs:
+        indent = text[text.rfind("\n", 0, p.start) + 1:p.start]
+        out += ((indent if indent.isspace() else "") + p.plain).split("\n")
+    return [line for line in out if line.strip()]
+
+
+def _two_columns(lines: list[str]) -> tuple[list[str], list[str]]:
+    """The cells of a block laid out in two columns and copied as text (a header, a closing): the left column's,
+    then the right column's. A wide gap parts a line's cells; a lone cell nearer the right column's start than
+    the margin is on the right. Lines without a wide gap are one column."""
+    rows = []
+    for line in lines:
+        cells, shown = _GAP.split(line.strip()), line.expandtabs(8).rstrip()
+        rows.append((len(shown) - len(shown.lstrip()), len(shown) - len(cells[-1]), cells))
+    starts = sorted(right for _, right, cells in rows if len(cells) > 1)
+    if not starts:
+        return [line.strip() for line in lines], []
+    middle = starts[len(starts) // 2] / 2
+    left = [cells[0] for indent, _, cells in rows if len(cells) > 1 or indent < middle]
+    right = [" ".join(cells[1:]) or cells[0] for indent, _, cells in rows if len(cells) > 1 or indent >= middle]
+    return left, right
 
 
 def _date_in(text: str) -> str | None:
@@ -107,11 +137,11 @@ def signer_in(text: str) -> str | None:
     return None
 
 
-def _issuer_lines(header: list[Paragraph]) -> str:
+def _issuer_lines(head: list[str]) -> str:
     """The issuing body as printed in the header, before the national motto: 'ỦY BAN NHÂN DÂN TỈNH CÀ MAU'."""
     lines, taking = [], False
-    for p in header:
-        flat = " ".join(p.plain.split())
+    for line in head:
+        flat = " ".join(line.split())
         if fold(flat).startswith("cong hoa"):
             break
         if _ISSUER_START.match(flat) and flat.isupper():
@@ -123,8 +153,8 @@ def _issuer_lines(header: list[Paragraph]) -> str:
     return " ".join(lines)
 
 
-def _province(issuer_caps, place_date, site_text, paragraphs, date) -> str | None:
-    for text in (issuer_caps, place_date.plain.split(",")[0] if place_date else "",
+def _province(issuer_caps, place_line, site_text, paragraphs, date) -> str | None:
+    for text in (issuer_caps, place_line.split(",")[0],
                  m[1] if (m := _SITE_PLACE.search(site_text)) else ""):
         if found := find_provinces(text):
             return found[0]
@@ -141,7 +171,7 @@ def _issuer(issuer_caps, province, closing, paragraphs, number) -> str | None:
     if not province:
         return None
     body = " ".join(p.plain for p in paragraphs)
-    signed = any(_ISSUER_SIGNED.search(p.plain) for p in closing)
+    signed = any(_ISSUER_SIGNED.search(line) for line in closing)
     said = _ISSUER_SAID.search(body)
     if signed or said or (number and number.endswith("-UBND")):
         return f"Ủy ban nhân dân {province_level(province)} {province}"

@@ -151,7 +151,6 @@ def compare_metadata(plan, meta, paras=()) -> None:
 KNOWN = {
     ("paragraphs", "md"): "a short first line ending in ':' loses the lead-in heading of the '(1) (2)' list under it",
     ("paragraphs", "pdf"): "pypdf gives table rows without cell separators; a title wrapped in capitals is split",
-    ("metadata", "txt"): "header and closing side by side (a two-column layout copied as text) are not read",
 }
 
 

@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from khsearch.metadata import apply_sidecar
+from khsearch.metadata import apply_sidecar, extract
+from khsearch.parse import parse_paragraphs
 from khsearch.places import find_provinces
 from khsearch.records import Metadata
 
@@ -45,3 +46,44 @@ def test_sidecar_overrides_a_field(tmp_path):
     (tmp_path / "plan.txt.meta.json").write_text(json.dumps({"nonsense": 1}), encoding="utf-8")
     with pytest.raises(ValueError, match="plan.txt.meta.json"):
         apply_sidecar(Metadata(), src)
+
+
+# Header and closing side by side, as a two-column layout copied from Word or a PDF: cells parted by a wide gap.
+SIDE_BY_SIDE = [
+    ("ỦY BAN NHÂN DÂN                    CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+     "  TỈNH QUẢNG TRỊ                      Độc lập - Tự do - Hạnh phúc\n"
+     "Số: 45/KH-UBND                   Quảng Trị, ngày 3 tháng 4 năm 2025",
+     "KẾ HOẠCH",
+     "Nơi nhận:                            TM. ỦY BAN NHÂN DÂN\n"
+     "- Các sở, ban, ngành;                KT. CHỦ TỊCH\n"
+     "- Lưu: VT, KGVX.                     PHÓ CHỦ TỊCH\n\n\n"
+     "                                     HOÀNG NAM",
+     ("Quảng Trị", "45/KH-UBND", "2025-04-03", "Kế hoạch", "Hoàng Nam")),
+    ("UBND TỈNH ĐỒNG NAI\tCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+     "\tĐộc lập - Tự do - Hạnh phúc\n"
+     "Số: 1207/KH-UBND\tĐồng Nai, ngày 05/3/2024",
+     "KẾ HOẠCH",
+     "Nơi nhận:\tTM. ỦY BAN NHÂN DÂN\n- Bộ Công an;\tCHỦ TỊCH\n- Sở Y tế;\n- Các xã, phường;\n"
+     "- Lưu: VT.\tVõ Tấn Đức",
+     ("Đồng Nai", "1207/KH-UBND", "2024-03-05", "Kế hoạch", "Võ Tấn Đức")),
+    ("ỦY BAN NHÂN DÂN      CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\n"
+     "THÀNH PHỐ HÀ NỘI     Độc lập - Tự do - Hạnh phúc\n"
+     "Số: 308/QĐ-UBND      Hà Nội, ngày 17 tháng 11 năm 2025",
+     "QUYẾT ĐỊNH",
+     "Nơi nhận:                   TM. ỦY BAN NHÂN DÂN\n"
+     "- Như Điều 3;               CHỦ TỊCH\n"
+     "- Lưu: VT.\n\n"
+     "                            TRẦN SỸ THANH",
+     ("Hà Nội", "308/QĐ-UBND", "2025-11-17", "Quyết định", "Trần Sỹ Thanh")),
+]
+
+
+@pytest.mark.parametrize("header, doc_type, closing, expected", SIDE_BY_SIDE)
+def test_header_and_closing_side_by_side(header, doc_type, closing, expected):
+    text = (f"{header}\n\n{doc_type}\nVề công tác phòng, chống thiên tai năm 2025\n\n"
+            "I. MỤC ĐÍCH, YÊU CẦU\n\nBảo đảm an toàn cho người dân trên địa bàn.\n\n"
+            f"II. TỔ CHỨC THỰC HIỆN\n\nCác sở, ngành triển khai Kế hoạch này.\n\n{closing}\n")
+    meta = extract(parse_paragraphs(text, "t"), text)
+    assert (meta.province, meta.number, meta.date, meta.type, meta.signer) == expected
+    assert meta.title == "Về công tác phòng, chống thiên tai năm 2025"
+    assert expected[0] in meta.issuer  # the issuer's lines, not the national motto printed beside them
