@@ -167,7 +167,7 @@ def _answer(index: Index, question: str, kind: str, sc, province, k: int, doc_id
         return _document_fact(index, question, kind, sc, where, doc_id)
     hits = search(index, question, max(k, 10), province, doc_id)
     if kind == "deadline":
-        return _deadline(question, hits, k, where)
+        return _deadline(question, hits, k, where, search(index, _topic(question), DEPTH, province, doc_id))
     if kind == "general" and (duties := _duties(question, hits, k, where)):
         return duties  # 'Nhiệm vụ của Sở Tài chính là gì?': the tasks the plan gives that agency
     if not hits or coverage(question, hits[0].paragraph, _evidence(index, question),
@@ -181,6 +181,13 @@ def _answer(index: Index, question: str, kind: str, sc, province, k: int, doc_id
         if got:
             return got
     return _general(question, hits, k, kind, where)
+
+
+def _topic(question: str) -> str:
+    """A deadline question without its 'trước ngày nào' / 'khi nào': what finds the task it asks about rather
+    than any deadline line ('Thời hạn hoàn thành: ...' is read with the task before it)."""
+    left = Matcher(question).without(p for c in ("deadline", "when") for p, _ in cues(c))
+    return " ".join(left) if len(left) >= 3 else question
 
 
 def _cite(hits: list[Hit], first: Hit, k: int, span=None) -> tuple[Citation, ...]:
@@ -475,37 +482,47 @@ def _shape_fit(asked: set[str], question: str, d) -> int | None:
     return fit
 
 
-def _deadline(question, hits, k, where) -> Answer:
+def _deadline(question, hits, k, where, tasks: list[Hit] = ()) -> Answer:
     """When a task is due or how often it recurs: the deadline phrase, from the task's paragraph or from the
-    deadline line that follows it ('c) Thời gian thực hiện: ...'), cited where it is written."""
+    deadline line that follows it ('c) Thời gian thực hiện: ...'), cited where it is written. `tasks` are the
+    hits of the question without its deadline words, read beside `hits` (each at its own rank) for a task whose
+    deadline is on a line of its own after it."""
     asked = set(filter(None, _cue_in(question, "deadline")))
     words, pairs = _question_terms(question, "deadline", "when")
-    if not hits or coverage(question, hits[0].paragraph, words, hits[0].document.metadata.title or "") < MIN_COVERAGE:
+    if not any(coverage(question, r[0].paragraph, words, r[0].document.metadata.title or "") >= MIN_COVERAGE
+               for r in (hits, tasks) if r):
         return Answer(question, False, "Không tìm thấy đoạn nào trong các kế hoạch trả lời câu hỏi này.",
                       tuple(h.citation() for h in hits[:k]), "deadline", where)
-    found = []  # (task hit, rank, task span, task text, deadline, the hit that holds it)
-    for rank, h in enumerate(hits[:DEPTH]):
+    found = []  # (task hit, rank, task span, task text, deadline, the hit that holds it, its run)
+    runs = [hits, list(tasks)]
+    for run, rank, h in ((n, rank, h) for n, r in enumerate(runs) for rank, h in enumerate(r[:DEPTH])):
         p = h.paragraph
         spans = [(0, len(p.plain))] if p.kind == "table_row" else clauses(p.plain) or [(0, len(p.plain))]
         texts = {se: f"{_title(h)} {' '.join(p.headings[-1:])} {p.plain[se[0]:se[1]]}" for se in spans}
+        if run and (after := following_deadline(h.document, p)):  # found by its words: its deadline line after it
+            found += [(h, rank, se, text, after[1], Hit(after[0], h.document, h.score), run)
+                      for se, text in texts.items()]
+        if run:
+            continue
         if task := preceding_task(h.document, p):  # 'c) Thời gian thực hiện: ...' is read with its task
             th = Hit(task, h.document, h.score)
             text = f"{_title(h)} {' '.join(task.headings[-1:])} {task.plain} {p.plain}"
-            found += [(th, rank, (0, len(task.plain)), text, d, h) for d in deadlines(p) if "label" in d.shapes]
+            found += [(th, rank, (0, len(task.plain)), text, d, h, run) for d in deadlines(p) if "label" in d.shapes]
             continue
         for d in deadlines(p):
             se = next(((s, e) for s, e in spans if s <= d.start < e), spans[0])
             if "label" in d.shapes and d.task == "":  # '... gửi Bộ Tài chính. Thời gian hoàn thành: ...'
                 se = (0, len(p.plain))
                 texts[se] = f"{_title(h)} {' '.join(p.headings[-1:])} {p.plain}"
-            found.append((h, rank, se, texts[se], d, h))
+            found.append((h, rank, se, texts[se], d, h, run))
         if after := following_deadline(h.document, p):  # 'a) Nhiệm vụ: ...' ... 'c) Thời gian thực hiện: ...'
-            found += [(h, rank, se, text, after[1], Hit(after[0], h.document, h.score)) for se, text in texts.items()]
+            found += [(h, rank, se, text, after[1], Hit(after[0], h.document, h.score), run)
+                      for se, text in texts.items()]
     weight = _term_weights(words | pairs, list({c[3] for c in found}))
     best = None
-    for h, rank, se, text, d, at in found:
+    for h, rank, se, text, d, at, run in found:
         fit = _shape_fit(asked, question, d)
-        score = (_overlap(weight, text) + (fit or 0)) * _standing(h, hits) - rank / 2 - (0.5 if at is not h else 0)
+        score = (_overlap(weight, text) + (fit or 0)) * _standing(h, runs[run]) - rank / 2 - (0.5 if at is not h else 0)
         if best is None or score > best[0]:
             best = (score, h, se, d, at, fit)
     if best is None or best[5] is None:  # the task it asks about has no deadline of the asked kind
@@ -517,7 +534,7 @@ def _deadline(question, hits, k, where) -> Answer:
     when = d.when[:1].upper() + d.when[1:]
     text = clause if at is h and len(clause) <= 300 else f"{when} — {clause[:300]}"
     first = at.citation((d.start, d.end)) if at is h else _task_and_deadline(h, at, d)
-    rest = [x.citation() for x in hits if x is not h and x.paragraph.id != at.paragraph.id]
+    rest = [x.citation() for x in hits if x.paragraph.id not in (h.paragraph.id, at.paragraph.id)]
     return Answer(question, True, text, (first, *rest[:k - 1]), "deadline", where)
 
 

@@ -204,6 +204,21 @@ def test_the_deadline_line_after_a_task(texts, task, expected):
 
 # --- questions ------------------------------------------------------------------------------------
 
+def test_a_deadline_question_finds_its_task_by_the_task_words_and_reads_the_line_after_it():
+    from khsearch.answer import _deadline
+    from khsearch.records import Hit
+    doc = _doc(["- Thành lập Ban Chỉ đạo kiểm kê cấp xã.", "Thời hạn hoàn thành: Trước ngày 15/11/2025.",
+                "- Báo cáo danh sách đơn vị kiểm kê.", "Thời hạn hoàn thành: Trước ngày 30/11/2025.",
+                "- Thực hiện kiểm kê tài sản do mình đang trực tiếp quản lý.",
+                "Thời hạn hoàn thành: Từ ngày 01/01/2026 đến ngày 31/3/2026."])
+    hit = lambda i, score: Hit(doc.paragraphs[i], doc, score)
+    question = "Các đơn vị phải kiểm kê tài sản do mình quản lý xong trước ngày nào?"
+    lines = [hit(1, 0.8), hit(3, 0.8), hit(0, 0.6), hit(2, 0.6)]  # what the deadline words find first
+    assert "31/3/2026" not in _deadline(question, lines, 5, None).answer
+    a = _deadline(question, lines, 5, None, tasks=[hit(4, 0.9), hit(0, 0.7)])
+    assert a.answer.endswith("- Thực hiện kiểm kê tài sản do mình đang trực tiếp quản lý.") and "31/3/2026" in a.answer
+
+
 @pytest.mark.parametrize("q,kind", [
     ("Hạn chót nộp báo cáo tổng kết là ngày nào?", "deadline"),
     ("han chot hang thang cap nhat len phan mem la ngay nao?", "deadline"),
