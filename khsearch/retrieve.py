@@ -58,6 +58,9 @@ def scope(index: Index, query: str, province: str | None = None, doc_id: str | N
     wanted = [p for p in named if p not in missing]
     if not doc_id and (cited := _cited_documents(query, docs, wanted)) and len(cited) == 1:
         doc_id = cited[0]  # 'Kế hoạch 308 của Hà Nội', 'Quyết định 2853/QĐ-UBND': that document only
+    if not doc_id and (plan := named_plan(query, [d for d in docs if not wanted or any(
+            _covers(p, d.metadata.province, d.metadata.date) for p in wanted)])):
+        doc_id = plan.doc_id  # 'kế hoạch bảo vệ bí mật nhà nước của Nghệ An': the plan its title names
     if not (wanted or doc_id or year):
         return Scope(tuple(named), missing, None if not missing else np.zeros(0, int), overridden)
     keep = [d.doc_id for d in docs

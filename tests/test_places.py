@@ -102,9 +102,10 @@ def test_merger_table_both_directions():
 
 
 def _index(*plans):
-    """A stand-in index: (doc_id, province, date) per plan, two rows each."""
+    """A stand-in index: (doc_id, province, date[, title]) per plan, two rows each."""
     docs = {d: SimpleNamespace(doc_id=d, year=int(date[:4]),
-                               metadata=SimpleNamespace(province=p, date=date, number=None)) for d, p, date in plans}
+                               metadata=SimpleNamespace(province=p, date=date, number=None, title=title[0] if title else None))
+            for d, p, date, *title in plans}
     order = list(docs)
     return SimpleNamespace(documents=docs, rows_of=lambda d: np.array([2 * order.index(d), 2 * order.index(d) + 1]))
 
@@ -123,6 +124,17 @@ def test_scope_follows_the_mergers():
     assert _docs(idx, scope(idx, "Hưng Yên giao sở nào?")) == {"hy-2025", "hy-2024", "tb-2024"}
     # Bạc Liêu joined Cà Mau, but Cà Mau's plan of 2017 does not speak for it
     assert scope(idx, "Bạc Liêu giao sở nào?").missing == ("Bạc Liêu",)
+
+
+def test_scope_narrows_to_the_plan_whose_title_the_question_names():
+    idx = _index(("na-321", "Nghệ An", "2022-05-21", "Phòng, chống ma túy năm 2022"),
+                 ("na-1026", "Nghệ An", "2025-11-26", "Triển khai công tác bảo vệ bí mật nhà nước trong tình hình mới"),
+                 ("na-987", "Nghệ An", "2025-11-20", "Phát triển hệ thống sóng 5G tại các khu công nghiệp"),
+                 ("dl-0125", "Đắk Lắk", "2025-11-18", "Tổ chức phong trào thi đua bảo vệ bí mật nhà nước"))
+    assert _docs(idx, scope(idx, "Hạn báo cáo kế hoạch bảo vệ bí mật nhà nước của Nghệ An là khi nào?")) == {"na-1026"}
+    # no title named: the province's plans; two titles named as well: both
+    assert _docs(idx, scope(idx, "Nghệ An giao sở nào báo cáo?")) == {"na-321", "na-1026", "na-987"}
+    assert _docs(idx, scope(idx, "Các tỉnh làm gì để bảo vệ bí mật nhà nước?")) is None
 
 
 def test_scope_filter_contradicted_by_the_question():
