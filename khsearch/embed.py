@@ -108,8 +108,8 @@ class SentenceTransformerEmbedder(Embedder):
 
     def embed_batch(self, texts, is_query):
         if self.segment:
-            from underthesea import word_tokenize
-            texts = [word_tokenize(t, format="text") for t in texts]
+            from .normalize import underthesea
+            texts = [underthesea().word_tokenize(t, format="text") for t in texts]
         m, kw = self._model, dict(batch_size=max(len(texts), 1), show_progress_bar=False, convert_to_numpy=True)
         if hasattr(m, "encode_query"):  # sentence-transformers >= 5 picks the model's own prompt
             return (m.encode_query if is_query else m.encode_document)(texts, **kw)

@@ -4,6 +4,10 @@ Layout of an index folder:
     CURRENT               name of the live generation (replaced atomically)
     gen-000007/           manifest.json, documents.jsonl, paragraphs.jsonl, terms.jsonl,
                           vectors.faiss, vector_keys.json, lexical-words/, lexical-folded/, texts/
+
+An update is published twice: first with the lexical indexes and the vectors it already had (the new
+paragraphs are searchable by their words at once, `manifest["pending"]` lists the rows still without a
+vector), then, once their passages are embedded, with every vector.
 """
 from __future__ import annotations
 
@@ -57,6 +61,7 @@ class Report:
     embedded: int = 0
     reused: int = 0
     seconds: float = 0.0
+    searchable_after: float | None = None  # seconds until the update could be searched by its words
 
     @property
     def ok(self) -> bool:
@@ -114,6 +119,7 @@ class Index:
         if len(self.paragraphs) != len(self.vector_keys):
             raise IndexError_(f"{gen} is inconsistent: paragraphs.jsonl has {len(self.paragraphs)} searchable "
                               f"paragraphs, vector_keys.json {len(self.vector_keys)} keys; {_fix(root)}")
+        self.pending = frozenset(self.manifest.get("pending", ()))  # rows whose vectors are still to come
         self._load = load
         self._terms = None
         self._rows: dict[str, list[int]] = {}
@@ -171,6 +177,11 @@ class Index:
                 raise IndexError_(f"{self.gen} lexical arrays are unreadable ({e}); {_fix(self.root)}") from None
         return self._lexical
 
+    @property
+    def waiting(self) -> list[str]:
+        """The documents some of whose paragraphs have no vector yet (searchable by their words only)."""
+        return sorted({self.paragraphs[i].doc_id for i in self.pending})
+
     def document(self, doc_id: str) -> Document:
         return self.documents[doc_id]
 
@@ -227,12 +238,15 @@ def _fingerprint(path: Path, sha: str) -> str:
 
 
 def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
-          progress: Callable[[str, int, int], None] | None = None, rebuild: bool = False) -> Report:
+          progress: Callable[[str, int, int], None] | None = None, rebuild: bool = False,
+          vectors: bool = True) -> Report:
     """Index the plan files under `paths` into `root`, processing only what changed since the last run.
 
     Documents whose files still exist keep their place; those whose files are gone are removed.
     `progress(stage, done, total)` is called as files are parsed and paragraphs embedded. `rebuild`, or an
     index written by another khsearch version, re-parses every file (vectors of unchanged passages are reused).
+    The update is searchable by its words before its passages are embedded; `vectors=False` stops there
+    (`add_vectors` embeds them later, e.g. in the background).
     """
     t0, root, report = time.perf_counter(), Path(root), Report()
     with _writer_lock(root):
@@ -296,13 +310,53 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
                 report.failed.append((str(f), e.reason if isinstance(e, ReadError) else str(e)))
         if old and old.embedder_name == emb.name and not (report.added or report.updated or report.removed
                                                           or rebuild):
+            if old.pending and vectors:  # an earlier run stopped before its vectors were in
+                report.embedded = _fill_vectors(root, old, emb, progress)
             report.seconds = time.perf_counter() - t0
             return report
         old_vectors = _old_vectors(old) if old and old.embedder_name == emb.name else {}
-        _write(root, sorted(docs.values(), key=lambda d: d.doc_id), emb, old_vectors, cached_terms,
-               report, progress)
+        gen = _write(root, sorted(docs.values(), key=lambda d: d.doc_id), emb, old_vectors, cached_terms, report)
+        report.searchable_after = time.perf_counter() - t0
+        if vectors and report.embedded:
+            _fill_vectors(root, Index(root, gen), emb, progress)
     report.seconds = time.perf_counter() - t0
     return report
+
+
+def add_vectors(root=DEFAULT_INDEX, progress: Callable[[str, int, int], None] | None = None) -> int:
+    """Embed the paragraphs an update left without vectors and publish them; returns how many there were."""
+    root = Path(root)
+    with _writer_lock(root):
+        idx = open_index(root)
+        return _fill_vectors(root, idx, get_embedder(idx.embedder_name), progress) if idx.pending else 0
+
+
+def _fill_vectors(root: Path, idx: Index, emb: Embedder, progress) -> int:
+    """Embed the pending rows of a generation and publish it again with them (its other files are shared)."""
+    import faiss
+
+    rows = sorted(idx.pending)
+    vecs = idx.vectors.reconstruct_n(0, idx.vectors.ntotal) if idx.vectors.ntotal else np.zeros((0, emb.dim))
+    done = [0]
+
+    def tick(n):
+        done[0] += n
+        if progress:
+            progress("embed", done[0], len(rows))
+    vecs[rows] = emb.passages([passage(idx.paragraphs[i]) for i in rows], progress=tick)
+    flat = faiss.IndexFlatIP(emb.dim)
+    if len(vecs):
+        flat.add(np.ascontiguousarray(vecs, dtype=np.float32))
+
+    def fill(tmp: Path):
+        for f in idx.gen.iterdir():
+            if f.name not in ("vectors.faiss", "manifest.json"):
+                shutil.copytree(f, tmp / f.name, copy_function=os.link) if f.is_dir() else os.link(f, tmp / f.name)
+        faiss.write_index(flat, str(tmp / "vectors.faiss"))
+        manifest = {k: v for k, v in idx.manifest.items() if k != "pending"}
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    _publish(root, fill)
+    return len(rows)
 
 
 def _old_vectors(old: Index | None) -> dict[str, np.ndarray]:
@@ -321,52 +375,54 @@ def _save_text(root: Path, doc_id: str, fingerprint: str, text: str) -> str:
     return str(path.resolve())
 
 
-def _write(root, docs, emb, old_vectors, cached_terms, report, progress):
+def _write(root, docs, emb, old_vectors, cached_terms, report) -> Path:
+    """Publish a generation of `docs`: lexical indexes, the vectors already known, the others pending."""
     import bm25s
     import faiss
 
     paras = [p for d in docs for p in d.paragraphs]
     searchable = [p for p in paras if p.kind in CONTENT_KINDS]
     keys = [content_key(p) for p in searchable]
-    todo = [(i, passage(p)) for i, (p, k) in enumerate(zip(searchable, keys)) if k not in old_vectors]
     vecs = np.zeros((len(searchable), emb.dim), np.float32)
+    pending = []
     for i, k in enumerate(keys):
         if k in old_vectors:
             vecs[i] = old_vectors[k]
-    if todo:
-        done = [0]
-
-        def tick(n):
-            done[0] += n
-            if progress:
-                progress("embed", done[0], len(todo))
-        vecs[[i for i, _ in todo]] = emb.passages([t for _, t in todo], progress=tick)
-    report.embedded, report.reused = len(todo), len(searchable) - len(todo)
+        else:
+            pending.append(i)
+    report.embedded, report.reused = len(pending), len(searchable) - len(pending)
     all_terms = [cached_terms.get(p.id) or terms(p) for p in searchable]
+    manifest = {"khsearch": __version__, "format": FORMAT, "embedder": emb.name, "dim": emb.dim,
+                "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "paragraphs": len(searchable),
+                "documents": {d.doc_id: {"path": d.path, "sha256": d.sha256, "paragraphs": len(d.paragraphs)}
+                              for d in docs}, "pending": pending}
 
+    def fill(tmp: Path):
+        _dump_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in docs))
+        _dump_jsonl(tmp / "paragraphs.jsonl", (p.to_dict() for p in paras))
+        _dump_jsonl(tmp / "terms.jsonl", all_terms)
+        (tmp / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
+        flat = faiss.IndexFlatIP(emb.dim)
+        if len(vecs):
+            flat.add(vecs)
+        faiss.write_index(flat, str(tmp / "vectors.faiss"))
+        for f in ("words", "folded"):
+            bm = bm25s.BM25()
+            bm.index([t[f] or ["∅"] for t in all_terms] or [["∅"]], show_progress=False)
+            bm.save(str(tmp / f"lexical-{f}"), show_progress=False)
+        (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    return _publish(root, fill, docs)
+
+
+def _publish(root: Path, fill: Callable[[Path], None], docs=None) -> Path:
+    """Write a new generation with `fill(folder)`, make it live, and drop the generations no reader needs."""
     gens = sorted(root.glob("gen-*"))
     live = (root / "CURRENT").read_text(encoding="utf-8").strip() if (root / "CURRENT").exists() else None
     number = int(gens[-1].name.split("-")[1]) + 1 if gens else 1
     tmp = root / f".tmp-gen-{os.getpid()}-{number:06d}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    manifest = {"khsearch": __version__, "format": FORMAT, "embedder": emb.name, "dim": emb.dim,
-                "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "paragraphs": len(searchable),
-                "documents": {d.doc_id: {"path": d.path, "sha256": d.sha256, "paragraphs": len(d.paragraphs)}
-                              for d in docs}}
-    _dump_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in docs))
-    _dump_jsonl(tmp / "paragraphs.jsonl", (p.to_dict() for p in paras))
-    _dump_jsonl(tmp / "terms.jsonl", all_terms)
-    (tmp / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
-    flat = faiss.IndexFlatIP(emb.dim)
-    if len(vecs):
-        flat.add(vecs)
-    faiss.write_index(flat, str(tmp / "vectors.faiss"))
-    for f in ("words", "folded"):
-        bm = bm25s.BM25()
-        bm.index([t[f] or ["∅"] for t in all_terms] or [["∅"]], show_progress=False)
-        bm.save(str(tmp / f"lexical-{f}"), show_progress=False)
-    (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
+    fill(tmp)
     _fsync_tree(tmp)
     gen = root / f"gen-{number:06d}"
     os.rename(tmp, gen)
@@ -374,7 +430,9 @@ def _write(root, docs, emb, old_vectors, cached_terms, report, progress):
     for g in gens:  # keep the generation that was live: readers may have it open
         if g.name != live:
             shutil.rmtree(g, ignore_errors=True)
-    _remove_unused_texts(root, [root / live] if live else [], docs)
+    if docs is not None:
+        _remove_unused_texts(root, [root / live] if live else [], docs)
+    return gen
 
 
 def _remove_unused_texts(root: Path, older: list[Path], docs) -> None:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sys
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -27,12 +28,31 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
+# Importing underthesea also imports its optional pipelines whose libraries are installed; the translator
+# loads transformers (4-8 s on two cores when torch is there). khsearch uses none of them.
+_UNUSED_PIPELINES = ("translate", "classification", "sentiment", "lang_detect", "dependency_parse")
+
+
+@lru_cache(maxsize=None)
+def underthesea():
+    """The underthesea package, imported on first use without its optional pipelines."""
+    blocked = [f"underthesea.pipeline.{m}" for m in _UNUSED_PIPELINES] + ["underthesea.agent", "underthesea.address"]
+    blocked = [m for m in blocked if m not in sys.modules]
+    for m in blocked:
+        sys.modules[m] = None  # an import of it fails at once, which underthesea takes as "not installed"
+    try:
+        import underthesea as package
+    finally:
+        for m in blocked:
+            if sys.modules.get(m, 0) is None:
+                del sys.modules[m]  # an explicit import later still works
+    return package
+
+
 @lru_cache(maxsize=100_000)
 def _word(word: str) -> str:
     """One word in underthesea's spelling: its text_normalize table, then the open-syllable rule."""
-    from underthesea import text_normalize  # imported on first use; a dictionary look-up per word
-
-    out = nfc(text_normalize(word, tokenizer="space"))
+    out = nfc(underthesea().text_normalize(word, tokenizer="space"))
     if " " in out or any(unicodedata.combining(c) for c in out):
         out = word  # the table also rewrites rare misspellings into broken forms ('bíết'): keep those as typed
     d = unicodedata.normalize("NFD", out)
@@ -179,10 +199,8 @@ def expand_abbreviations(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """underthesea word segmentation of normalised lower-cased text: ['cai_nghiện', 'ma', 'túy', ...]."""
-    from underthesea import word_tokenize  # heavy: imported on first use
-
     flat = " ".join(syllables(text))
-    return [w.replace(" ", "_") for w in word_tokenize(flat)] if flat else []
+    return [w.replace(" ", "_") for w in underthesea().word_tokenize(flat)] if flat else []
 
 
 def folded_terms(text: str) -> list[str]:

@@ -141,6 +141,8 @@ def rankings(index: Index, query: str, rows: np.ndarray | None) -> dict[str, tup
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(cand.astype(np.int64)))
             scores, ids = index.vectors.search(qv, min(len(cand), DEPTH), params=params)
         keep = ids[0] >= 0
+        if index.pending:  # rows searchable by their words only until their vectors are in
+            keep &= ~np.isin(ids[0], np.fromiter(index.pending, int))
         out["dense"] = (ids[0][keep], scores[0][keep])
     return out
 

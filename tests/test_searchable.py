@@ -1,0 +1,56 @@
+"""An update is searchable by its words before its vectors are computed; the vectors follow."""
+import subprocess
+import sys
+
+import numpy as np
+
+from khsearch.index import add_vectors, build, open_index
+from khsearch.retrieve import rankings, search
+
+PLAN = ("ỦY BAN NHÂN DÂN\nTỈNH LÀO CAI\n\nSố: {n}/KH-UBND\n\nLào Cai, ngày 20 tháng 11 năm 2025\n\n"
+        "KẾ HOẠCH\n{topic}\n\nI. NHIỆM VỤ\n1. {task} (Sở Khoa học và Công nghệ chủ trì).\n"
+        "2. Sở Tài chính bố trí kinh phí thực hiện.\n")
+
+
+def _plans(folder, *plans):
+    folder.mkdir(exist_ok=True)
+    for n, topic, task in plans:
+        (folder / f"lao-cai-{n}.txt").write_text(PLAN.format(n=n, topic=topic, task=task), encoding="utf-8")
+    return folder
+
+
+def test_new_paragraphs_are_searched_by_their_words_until_their_vectors_come(tmp_path):
+    src = _plans(tmp_path / "plans", (9, "Phát triển dữ liệu số", "Xây dựng kho dữ liệu dùng chung của tỉnh"))
+    build([src], tmp_path / "index", embedder="hash")
+    _plans(src, (12, "Phòng chống thiên tai", "Lắp đặt trạm quan trắc mưa lũ tại các xã vùng cao"))
+
+    report = build([src], tmp_path / "index", vectors=False)
+    index = open_index(tmp_path / "index")
+    assert report.embedded == len(index.pending) > 0 and report.searchable_after is not None
+    assert index.waiting == ["lao-cai-12"]
+    assert search(index, "trạm quan trắc mưa lũ", 1)[0].document.doc_id == "lao-cai-12"
+    dense = rankings(index, "trạm quan trắc mưa lũ", None)["dense"][0]
+    assert len(dense) and not set(dense.tolist()) & index.pending  # a zero vector is no evidence
+
+    assert add_vectors(tmp_path / "index") == report.embedded
+    index = open_index(tmp_path / "index")
+    assert not index.pending and index.waiting == []
+    vectors = index.vectors.reconstruct_n(0, index.vectors.ntotal)
+    assert np.all(np.linalg.norm(vectors, axis=1) > 0.5)
+    assert add_vectors(tmp_path / "index") == 0
+
+
+def test_a_run_stopped_before_its_vectors_is_completed_by_the_next_run(tmp_path):
+    src = _plans(tmp_path / "plans", (9, "Phát triển dữ liệu số", "Xây dựng kho dữ liệu dùng chung của tỉnh"))
+    build([src], tmp_path / "index", embedder="hash", vectors=False)
+    assert open_index(tmp_path / "index").pending
+    report = build([src], tmp_path / "index")  # nothing changed in the files
+    assert report.unchanged and report.embedded > 0 and not open_index(tmp_path / "index").pending
+
+
+def test_reading_vietnamese_does_not_load_the_translation_models():
+    """underthesea imports its translator (transformers, seconds) when it can; khsearch never needs it."""
+    code = ("import sys; from khsearch.normalize import normalize, words; normalize('hoà'); words('cai nghiện');"
+            "print('transformers' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
