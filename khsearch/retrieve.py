@@ -127,11 +127,16 @@ def rankings(index: Index, query: str, rows: np.ndarray | None) -> dict[str, tup
     fields = {"folded": folded_terms(text + " " + extra)}
     if has_diacritics(text):
         fields["words"] = words(text + " " + extra)
+    mask = None
+    if rows is not None:
+        mask = np.zeros(n, np.float32)
+        mask[rows] = 1.0
     for name, q in fields.items():
         if not q or not len(cand):
             continue
-        s = index.lexical[name].get_scores(q)[cand]
-        out[name] = _top(cand, s)
+        ids, scores = index.lexical[name].retrieve([q], k=min(n, DEPTH), weight_mask=mask, show_progress=False)
+        keep = scores[0] > 0
+        out[name] = (ids[0][keep], scores[0][keep])
     if len(cand):
         qv = _embedder(index.embedder_name).query(text)[None, :]
         if rows is None:
@@ -145,17 +150,6 @@ def rankings(index: Index, query: str, rows: np.ndarray | None) -> dict[str, tup
             keep &= ~np.isin(ids[0], np.fromiter(index.pending, int))
         out["dense"] = (ids[0][keep], scores[0][keep])
     return out
-
-
-def _top(cand: np.ndarray, scores: np.ndarray):
-    """The DEPTH best candidates that match at all, best first."""
-    if len(scores) > DEPTH:
-        part = np.argpartition(-scores, DEPTH)[:DEPTH]
-        order = part[np.argsort(-scores[part], kind="stable")]
-    else:
-        order = np.argsort(-scores, kind="stable")
-    order = order[scores[order] > 0]
-    return cand[order], scores[order]
 
 
 def search(index: Index, query: str, k: int = 10, province: str | None = None, doc_id: str | None = None,
