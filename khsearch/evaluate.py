@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from .answer import ask
 from .index import Index
 from .normalize import fold, loose
-from .retrieve import search
+from .retrieve import RANKERS, search
 
 
 @dataclass
@@ -57,12 +57,17 @@ def evaluate(index: Index, gold_lines: list[dict]) -> Evaluation:
             c0 = ans.citations[0] if ans.citations else None
             row["citation"] = bool(c0) and _same_province(c0.province, g.get("province", "")) and \
                 _holds(c0.text, g["evidence_any"])
-            hits = search(index, q, 10)
-            row["rank"] = next((i for i, h in enumerate(hits, 1)
-                                if _same_province(h.document.metadata.province or "", g.get("province", ""))
-                                and _holds(h.paragraph.text, g["evidence_any"])), None)
+            row["rank"] = search_rank(index, g)
         out.rows.append(row)
     return out
+
+
+def search_rank(index: Index, g: dict, k: int = 10, rankers: tuple[str, ...] = RANKERS) -> int | None:
+    """The rank (from 1) of the first of the k hits that holds the gold evidence in the gold province."""
+    hits = search(index, g["question"], k, rankers=rankers)
+    return next((i for i, h in enumerate(hits, 1) if _same_province(h.document.metadata.province or "",
+                                                                    g.get("province", ""))
+                 and _holds(h.paragraph.text, g["evidence_any"])), None)
 
 
 def read_gold(path: str) -> list[dict]:

@@ -117,15 +117,19 @@ def _embedder(name: str):
     return get_embedder(name)
 
 
-def rankings(index: Index, query: str, rows: np.ndarray | None) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per ranker: (rows, scores), best first, at most DEPTH long."""
+RANKERS = tuple(WEIGHTS)
+
+
+def rankings(index: Index, query: str, rows: np.ndarray | None,
+             rankers: tuple[str, ...] = RANKERS) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per ranker (of `rankers`): (rows, scores), best first, at most DEPTH long."""
     text = strip_places(normalize(query)) or normalize(query)
     extra = expand_abbreviations(text)
     n = len(index.paragraphs)
     cand = np.arange(n) if rows is None else rows
     out = {}
-    fields = {"folded": folded_terms(text + " " + extra)}
-    if has_diacritics(text):
+    fields = {"folded": folded_terms(text + " " + extra)} if "folded" in rankers else {}
+    if has_diacritics(text) and "words" in rankers:
         fields["words"] = words(text + " " + extra)
     mask = None
     if rows is not None:
@@ -137,7 +141,7 @@ def rankings(index: Index, query: str, rows: np.ndarray | None) -> dict[str, tup
         ids, scores = index.lexical[name].retrieve([q], k=min(n, DEPTH), weight_mask=mask, show_progress=False)
         keep = scores[0] > 0
         out[name] = (ids[0][keep], scores[0][keep])
-    if len(cand):
+    if len(cand) and "dense" in rankers:
         qv = _embedder(index.embedder_name).query(text)[None, :]
         if rows is None:
             scores, ids = index.vectors.search(qv, min(n, DEPTH))
@@ -153,8 +157,8 @@ def rankings(index: Index, query: str, rows: np.ndarray | None) -> dict[str, tup
 
 
 def search(index: Index, query: str, k: int = 10, province: str | None = None, doc_id: str | None = None,
-           year: int | None = None) -> list[Hit]:
-    """The k paragraphs that best answer `query`, fused from lexical and dense rankings."""
+           year: int | None = None, rankers: tuple[str, ...] = RANKERS) -> list[Hit]:
+    """The k paragraphs that best answer `query`, fused from lexical and dense rankings (`rankers`: which)."""
     sc = scope(index, query, province, doc_id, year)
     if not query.strip() or (sc.rows is not None and not len(sc.rows)):
         return []
@@ -162,7 +166,7 @@ def search(index: Index, query: str, k: int = 10, province: str | None = None, d
     parts: dict[int, dict] = {}
     docs = index.documents if sc.rows is None else {index.paragraphs[i].doc_id for i in sc.rows}
     prior = _plan_prior(index, query, docs)
-    ranked = rankings(index, _within_plan(index, query, prior), sc.rows)
+    ranked = rankings(index, _within_plan(index, query, prior), sc.rows, rankers)
     for name, (ids, scores) in ranked.items():
         for i, s, x in zip(ids.tolist(), scores.tolist(), _scaled(name, scores).tolist()):
             fused[i] = fused.get(i, 0.0) + WEIGHTS[name] * x
