@@ -560,10 +560,25 @@ def _general(question, hits, k, kind, where) -> Answer:
     words, pairs = _question_terms(question)
     if len(text) > 400 and len(spans) > 1:
         s, e = max(spans, key=lambda se: _clause_score(words, pairs, text[se[0]:se[1]]))
+        if Matcher(question).has("những") or Matcher(question).has("các"):  # 'thay thế những quyết định nào'
+            e = _enumeration_end(text, spans, (s, e))
     else:
         s, e = 0, len(text)
     return Answer(question, True, " ".join(text[s:e].split()), _cite(hits, h, k, (s, e)), kind, where,
                   tuple(assignments(h.paragraph)))
+
+
+def _enumeration_end(text: str, spans, chosen: tuple[int, int]) -> int:
+    """Where the list a clause starts ends: the clauses after it, parted by ';', that begin with the words that
+    begin its object ('Thay thế Quyết định số 3089 ...; Quyết định số 1397 ...; Quyết định số 1179 ...')."""
+    s, e = chosen
+    end = e
+    for a, b in spans[spans.index(chosen) + 1:]:
+        head = " ".join(text[a:b].split()[:2])
+        if not text[end:a].strip().startswith(";") or len(head) < 4 or head not in " ".join(text[s:e].split()):
+            break
+        end = b
+    return end
 
 
 _NUMBER_IN_Q = re.compile(r"(\d{1,5})\s*/\s*([A-ZĐ][A-ZĐ\-]*)", re.IGNORECASE)

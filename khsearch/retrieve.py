@@ -81,6 +81,7 @@ def _covers(asked: str, plan_province: str | None, plan_date: str | None) -> boo
 
 
 _CITED_NUMBER = re.compile(r"(?<![\w/])(\d{1,5})\s*/\s*(?:\d{4}\s*/\s*)?([^\W\d_]+)")
+_WHOLE_NUMBER = re.compile(r"(?<![\w/])(\d{1,5})\s*/\s*(?:\d{4}\s*/\s*)?[^\W\d_]+(?:\s*-\s*[^\W\d_]+)*")
 _CITED_TYPE = re.compile(r"(?<!\w)(kế hoạch|quyết định|kh|qđ|ke hoach|quyet dinh|qd)\s+(?:số\s+|so\s+)?"
                          r"(\d{1,5})(?![\d/])", re.IGNORECASE)
 
@@ -166,7 +167,7 @@ def search(index: Index, query: str, k: int = 10, province: str | None = None, d
     parts: dict[int, dict] = {}
     docs = index.documents if sc.rows is None else {index.paragraphs[i].doc_id for i in sc.rows}
     prior = _plan_prior(index, query, docs)
-    ranked = rankings(index, _within_plan(index, query, prior), sc.rows, rankers)
+    ranked = rankings(index, _within_plan(index, _without_own_number(index, query, docs), prior), sc.rows, rankers)
     for name, (ids, scores) in ranked.items():
         for i, s, x in zip(ids.tolist(), scores.tolist(), _scaled(name, scores).tolist()):
             fused[i] = fused.get(i, 0.0) + WEIGHTS[name] * x
@@ -219,6 +220,25 @@ def _within_plan(index: Index, query: str, prior: dict[str, float]) -> str:
     kept = [w for w in query.split() if fold(w.strip(",.?:;!\"'()")) not in named]
     left = {fold(w.strip(",.?:;!\"'()")) for w in strip_places(" ".join(kept)).split()} - _function_words()
     return " ".join(kept) if sum(w.isalpha() for w in left) >= 3 else query
+
+
+def _without_own_number(index: Index, query: str, docs) -> str:
+    """The question without the number and date of the one document it is scoped to ('Quyết định 2853/QĐ-UBND
+    ngày 21/11/2025 ... thay thế những quyết định nào'): they picked the document; in its text they only mark
+    its captions."""
+    if len(docs) != 1:
+        return query
+    meta = index.documents[next(iter(docs))].metadata
+    number = (meta.number or "").split("/")[0].lstrip("0")
+    q = normalize(query)
+    if number:
+        q = _CITED_TYPE.sub(lambda m: " " if m[2].lstrip("0") == number else m[0], q)  # 'Kế hoạch 308'
+        q = _WHOLE_NUMBER.sub(lambda m: " " if m[1].lstrip("0") == number else m[0], q)  # '2853/QĐ-UBND'
+    if meta.date and len(meta.date) == 10:
+        y, m, d = (int(x) for x in meta.date.split("-"))
+        q = re.sub(rf"(?:ngày\s+)?0?{d}\s*(?:tháng\s+0?{m}\s+năm\s+|[/.-]\s*0?{m}\s*[/.-]\s*){y}", " ", q,
+                   flags=re.IGNORECASE)
+    return " ".join(q.split())
 
 
 @lru_cache(maxsize=None)
