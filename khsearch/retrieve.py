@@ -182,7 +182,9 @@ def search(index: Index, query: str, k: int = 10, province: str | None = None, d
 
 @lru_cache(maxsize=4096)
 def _title_pairs(title: str) -> frozenset[str]:
-    return frozenset(t for t in folded_terms(title) if "_" in t)
+    """The word pairs of a title (or question) that can name a plan: not its places ('Đồng Tháp'), nor pairs with
+    a number ('năm 2025' dates many plans)."""
+    return frozenset(t for t in folded_terms(strip_places(title)) if "_" in t and not any(c.isdigit() for c in t))
 
 
 def _plan_prior(index: Index, query: str, doc_ids) -> dict[str, float]:
@@ -195,7 +197,7 @@ def _plan_prior(index: Index, query: str, doc_ids) -> dict[str, float]:
 
 def title_match(query: str, title: str | None) -> int:
     """How many word pairs a question shares with a plan's title."""
-    return len({t for t in folded_terms(query) if "_" in t} & _title_pairs(title or ""))
+    return len(_title_pairs(query) & _title_pairs(title or ""))
 
 
 def named_plan(query: str, docs: list) -> object | None:
