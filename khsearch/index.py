@@ -171,7 +171,7 @@ class Index:
             import bm25s
             self._still_there()
             try:
-                self._lexical = {f: bm25s.BM25.load(str(self.gen / f"lexical-{f}"), show_progress=False)
+                self._lexical = {f: bm25s.BM25.load(str(self.gen / f"lexical-{f}"), mmap=True, show_progress=False)
                                  for f in ("words", "folded")}
             except (OSError, ValueError) as e:
                 raise IndexError_(f"{self.gen} lexical arrays are unreadable ({e}); {_fix(self.root)}") from None
