@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .answer import coverage
 from .agencies import canonical_agency
-from .facts import ROLES, assignments, document_assignments, document_targets, targets
+from .facts import ROLES, assignments, targets
 from .index import Index
 from .records import Assignment, Citation, Target
 from .retrieve import search
@@ -72,9 +72,10 @@ def plan_facts(index: Index, province: str | None = None, agency: str | None = N
     for doc in index.documents.values():
         if province and doc.metadata.province != province:
             continue
-        out_a += [a for a in document_assignments(doc) if not wanted or a.agency == wanted]
+        found_a, found_t = index.facts(doc.doc_id)  # read when the plan was indexed
+        out_a += [a for a in found_a if not wanted or a.agency == wanted]
         if not wanted:
-            out_t += document_targets(doc)
+            out_t += found_t
     return out_a, out_t
 
 

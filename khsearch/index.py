@@ -2,12 +2,13 @@
 
 Layout of an index folder:
     CURRENT               name of the live generation (replaced atomically)
-    gen-000007/           manifest.json, documents.jsonl, paragraphs.jsonl, terms.jsonl,
+    gen-000007/           manifest.json, documents.jsonl, paragraphs.jsonl, terms.jsonl, facts.jsonl,
                           vectors.faiss, vector_keys.json, lexical-words/, lexical-folded/, texts/
 
 An update is published twice: first with the lexical indexes and the vectors it already had (the new
 paragraphs are searchable by their words at once, `manifest["pending"]` lists the rows still without a
-vector), then, once their passages are embedded, with every vector.
+vector), then, once their passages are embedded and their assignments and targets read, with every vector
+and the facts of every document (facts.jsonl).
 """
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ from .metadata import apply_sidecar, extract, sidecar_path
 from .normalize import expand_abbreviations, folded_terms, words
 from .parse import CONTENT_KINDS, parse_paragraphs
 from .read import ReadError, discover, read
-from .records import Document, Paragraph
+from .records import Assignment, Document, Paragraph, Target
 
 FORMAT = 1
 DEFAULT_INDEX = "index"
@@ -120,6 +121,8 @@ class Index:
             raise IndexError_(f"{gen} is inconsistent: paragraphs.jsonl has {len(self.paragraphs)} searchable "
                               f"paragraphs, vector_keys.json {len(self.vector_keys)} keys; {_fix(root)}")
         self.pending = frozenset(self.manifest.get("pending", ()))  # rows whose vectors are still to come
+        self._facts: dict[str, tuple] | None = None  # stored in the generation
+        self._worked_out: dict[str, tuple] = {}  # of documents whose facts are not stored yet
         self._load = load
         self._terms = None
         self._rows: dict[str, list[int]] = {}
@@ -178,9 +181,28 @@ class Index:
         return self._lexical
 
     @property
+    def complete(self) -> bool:
+        """Whether every paragraph has its vector and every document its facts stored."""
+        return not self.pending and all(self._has_facts(d) for d in self.documents)
+
+    def _has_facts(self, doc_id: str) -> bool:
+        if self._facts is None:
+            path = self.gen / "facts.jsonl"
+            self._facts = self._load("facts.jsonl", _read_facts) if path.exists() else {}
+        return doc_id in self._facts
+
+    @property
     def waiting(self) -> list[str]:
         """The documents some of whose paragraphs have no vector yet (searchable by their words only)."""
         return sorted({self.paragraphs[i].doc_id for i in self.pending})
+
+    def facts(self, doc_id: str) -> tuple[list[Assignment], list[Target]]:
+        """A document's assignments and targets, as read when it was indexed (worked out now if they were not)."""
+        if self._has_facts(doc_id):
+            return self._facts[doc_id]
+        if doc_id not in self._worked_out:
+            self._worked_out[doc_id] = document_facts(self.documents[doc_id])
+        return self._worked_out[doc_id]
 
     def document(self, doc_id: str) -> Document:
         return self.documents[doc_id]
@@ -245,8 +267,8 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
     Documents whose files still exist keep their place; those whose files are gone are removed.
     `progress(stage, done, total)` is called as files are parsed and paragraphs embedded. `rebuild`, or an
     index written by another khsearch version, re-parses every file (vectors of unchanged passages are reused).
-    The update is searchable by its words before its passages are embedded; `vectors=False` stops there
-    (`add_vectors` embeds them later, e.g. in the background).
+    The update is searchable by its words before its passages are embedded and its facts read; `vectors=False`
+    stops there (`add_vectors` completes it later, e.g. in the background).
     """
     t0, root, report = time.perf_counter(), Path(root), Report()
     with _writer_lock(root):
@@ -310,29 +332,34 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
                 report.failed.append((str(f), e.reason if isinstance(e, ReadError) else str(e)))
         if old and old.embedder_name == emb.name and not (report.added or report.updated or report.removed
                                                           or rebuild):
-            if old.pending and vectors:  # an earlier run stopped before its vectors were in
-                report.embedded = _fill_vectors(root, old, emb, progress)
+            if (old.pending or not old.complete) and vectors:  # an earlier run stopped before its second step
+                report.embedded = _complete(root, old, emb, progress)
             report.seconds = time.perf_counter() - t0
             return report
         old_vectors = _old_vectors(old) if old and old.embedder_name == emb.name else {}
-        gen = _write(root, sorted(docs.values(), key=lambda d: d.doc_id), emb, old_vectors, cached_terms, report)
+        same = [d.doc_id for d in docs.values() if old and not rebuild and d.doc_id in old.documents
+                and old.documents[d.doc_id].sha256 == d.sha256]
+        old_facts = {d: old.facts(d) for d in same if old._has_facts(d)} if old else {}
+        gen = _write(root, sorted(docs.values(), key=lambda d: d.doc_id), emb, old_vectors, cached_terms, report,
+                     old_facts)
         report.searchable_after = time.perf_counter() - t0
-        if vectors and report.embedded:
-            _fill_vectors(root, Index(root, gen), emb, progress)
+        if vectors and not (published := Index(root, gen)).complete:
+            _complete(root, published, emb, progress)
     report.seconds = time.perf_counter() - t0
     return report
 
 
 def add_vectors(root=DEFAULT_INDEX, progress: Callable[[str, int, int], None] | None = None) -> int:
-    """Embed the paragraphs an update left without vectors and publish them; returns how many there were."""
+    """Complete what an update left for later (vectors, facts) and publish it; returns how many rows were embedded."""
     root = Path(root)
     with _writer_lock(root):
         idx = open_index(root)
-        return _fill_vectors(root, idx, get_embedder(idx.embedder_name), progress) if idx.pending else 0
+        return _complete(root, idx, get_embedder(idx.embedder_name), progress) if not idx.complete else 0
 
 
-def _fill_vectors(root: Path, idx: Index, emb: Embedder, progress) -> int:
-    """Embed the pending rows of a generation and publish it again with them (its other files are shared)."""
+def _complete(root: Path, idx: Index, emb: Embedder, progress) -> int:
+    """Embed the pending rows of a generation, read the facts of its documents that have none stored, and
+    publish it again with them (its other files are shared); returns how many rows were embedded."""
     import faiss
 
     rows = sorted(idx.pending)
@@ -348,14 +375,17 @@ def _fill_vectors(root: Path, idx: Index, emb: Embedder, progress) -> int:
     if len(vecs):
         flat.add(np.ascontiguousarray(vecs, dtype=np.float32))
 
+    facts = {d: idx.facts(d) for d in idx.documents}  # those the first publication left to work out
+
     def fill(tmp: Path):
+        _dump_jsonl(tmp / "facts.jsonl", _facts_rows(facts))
         for f in idx.gen.iterdir():
-            if f.name not in ("vectors.faiss", "manifest.json"):
+            if f.name not in ("vectors.faiss", "manifest.json", "facts.jsonl"):
                 shutil.copytree(f, tmp / f.name, copy_function=os.link) if f.is_dir() else os.link(f, tmp / f.name)
         faiss.write_index(flat, str(tmp / "vectors.faiss"))
         manifest = {k: v for k, v in idx.manifest.items() if k != "pending"}
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    _publish(root, fill)
+    _publish(root, fill, prune=False)
     return len(rows)
 
 
@@ -375,8 +405,8 @@ def _save_text(root: Path, doc_id: str, fingerprint: str, text: str) -> str:
     return str(path.resolve())
 
 
-def _write(root, docs, emb, old_vectors, cached_terms, report) -> Path:
-    """Publish a generation of `docs`: lexical indexes, the vectors already known, the others pending."""
+def _write(root, docs, emb, old_vectors, cached_terms, report, old_facts=None) -> Path:
+    """Publish a generation of `docs`: lexical indexes, the vectors and facts already known, the others pending."""
     import bm25s
     import faiss
 
@@ -410,12 +440,31 @@ def _write(root, docs, emb, old_vectors, cached_terms, report) -> Path:
             bm = bm25s.BM25()
             bm.index([t[f] or ["∅"] for t in all_terms] or [["∅"]], show_progress=False)
             bm.save(str(tmp / f"lexical-{f}"), show_progress=False)
+        _dump_jsonl(tmp / "facts.jsonl", _facts_rows(old_facts or {}))
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
     return _publish(root, fill, docs)
 
 
-def _publish(root: Path, fill: Callable[[Path], None], docs=None) -> Path:
-    """Write a new generation with `fill(folder)`, make it live, and drop the generations no reader needs."""
+def document_facts(doc: Document) -> tuple[list[Assignment], list[Target]]:
+    from .facts import document_assignments, document_targets  # facts reads agencies, places, cue tables
+    return document_assignments(doc), document_targets(doc)
+
+
+def _facts_rows(facts: dict[str, tuple]):
+    for doc_id, (found_a, found_t) in facts.items():
+        yield {"doc_id": doc_id, "assignments": [a.to_dict() for a in found_a], "targets": [t.to_dict() for t in found_t]}
+
+
+def _read_facts(path: Path) -> dict[str, tuple]:
+    rows = (json.loads(l) for l in _lines(path))
+    return {r["doc_id"]: ([Assignment(**a) for a in r["assignments"]], [Target(**t) for t in r["targets"]])
+            for r in rows}
+
+
+def _publish(root: Path, fill: Callable[[Path], None], docs=None, prune: bool = True) -> Path:
+    """Write a new generation with `fill(folder)`, make it live, and (`prune`) drop the generations no reader
+    needs: all but the one that was live. An update's second publication prunes nothing, so that readers of
+    the generation before the update keep it until the next update."""
     gens = sorted(root.glob("gen-*"))
     live = (root / "CURRENT").read_text(encoding="utf-8").strip() if (root / "CURRENT").exists() else None
     number = int(gens[-1].name.split("-")[1]) + 1 if gens else 1
@@ -427,7 +476,7 @@ def _publish(root: Path, fill: Callable[[Path], None], docs=None) -> Path:
     gen = root / f"gen-{number:06d}"
     os.rename(tmp, gen)
     _atomic_write(root / "CURRENT", gen.name)
-    for g in gens:  # keep the generation that was live: readers may have it open
+    for g in gens if prune else ():  # keep the generation that was live: readers may have it open
         if g.name != live:
             shutil.rmtree(g, ignore_errors=True)
     if docs is not None:

@@ -542,11 +542,15 @@ def test_readers_keep_working_while_another_process_updates(small_index, paused_
     shutil.copy(PLANS["Nghệ An"], folder)
     proc, go = paused_indexer("embed", root, folder)
     _reads_ok(warm, old)
-    _reads_ok(open_index(root), old)
+    during = open_index(root)  # the update is searchable by its words while its vectors are computed
+    _reads_ok(during, new)
+    assert [during.documents[d].metadata.province for d in during.waiting] == ["Nghệ An"]
     go.touch()
     assert proc.wait(timeout=300) == 0
     for idx in (warm, cold):  # the generation they opened is kept for them
         _reads_ok(idx, old)
+    _reads_ok(during, new)
+    assert open_index(root).waiting == []
     _reads_ok(open_index(root), new)
 
 
@@ -595,6 +599,7 @@ def test_sigkill_at_each_step_of_an_update_leaves_a_working_index(small_index, p
     folder, root0 = small_index
     shutil.copy(PLANS["Nghệ An"], folder)
     old, new = {"Khánh Hòa", "Quảng Ninh"}, {"Khánh Hòa", "Quảng Ninh", "Nghệ An"}
+    before = (root0 / "CURRENT").read_text(encoding="utf-8")
     for step in STEPS:
         root = tmp_path / f"index-{step}"
         shutil.copytree(root0, root)
@@ -602,8 +607,10 @@ def test_sigkill_at_each_step_of_an_update_leaves_a_working_index(small_index, p
         proc.send_signal(signal.SIGKILL)
         assert proc.wait(timeout=60) == -signal.SIGKILL
         live = (root / "CURRENT").read_text(encoding="utf-8")
-        _reads_ok(open_index(root), new if step == "cleanup" else old)
-        assert live == ("gen-000002" if step == "cleanup" else "gen-000001"), step
+        published = step in ("cleanup", "embed")  # the new plan is searchable by its words before its vectors
+        _reads_ok(open_index(root), new if published else old)
+        assert (live != before) == published, step
+        assert open_index(root).complete is not published, step
         assert build([folder], root, embedder="hash").ok  # the next run completes the update
         _reads_ok(open_index(root), new)
 
@@ -621,7 +628,8 @@ def test_the_next_update_removes_what_a_killed_one_left(small_index):
 def test_the_generation_readers_have_open_survives_an_orphan(small_index):
     folder, root = small_index
     live = root / (root / "CURRENT").read_text(encoding="utf-8").strip()
-    shutil.copytree(live, root / "gen-000002")  # renamed into place by a writer killed before switching CURRENT
+    orphan = f"gen-{int(live.name.split('-')[1]) + 1:06d}"
+    shutil.copytree(live, root / orphan)  # renamed into place by a writer killed before switching CURRENT
     reader = open_index(root)
     shutil.copy(PLANS["Nghệ An"], folder)
     assert build([folder], root, embedder="hash").ok

@@ -54,3 +54,23 @@ def test_reading_vietnamese_does_not_load_the_translation_models():
             "print('transformers' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_assignments_and_targets_are_read_once_when_indexed_and_kept_for_unchanged_plans(tmp_path, monkeypatch):
+    import khsearch.index as index_module
+    src = _plans(tmp_path / "plans", (9, "Phát triển dữ liệu số", "Xây dựng kho dữ liệu dùng chung của tỉnh"),
+                 (10, "Chuyển đổi số", "Số hóa hồ sơ đất đai tại các xã"))
+    build([src], tmp_path / "index", embedder="hash")
+    index = open_index(tmp_path / "index")
+    assert index.complete and (index.gen / "facts.jsonl").exists()
+    assert index.facts("lao-cai-9") == index_module.document_facts(index.documents["lao-cai-9"])
+    assert ("Sở Khoa học và Công nghệ", "chủ trì") in {(a.agency, a.role) for a in index.facts("lao-cai-9")[0]}
+
+    read = []
+    real = index_module.document_facts
+    monkeypatch.setattr(index_module, "document_facts", lambda doc: read.append(doc.doc_id) or real(doc))
+    _plans(src, (10, "Chuyển đổi số", "Số hóa hồ sơ đất đai và nhà ở tại các xã"))  # one plan changes
+    build([src], tmp_path / "index")
+    assert read == ["lao-cai-10"]
+    index = open_index(tmp_path / "index")
+    assert "nhà ở" in index.facts("lao-cai-10")[0][0].task and not read[1:]
