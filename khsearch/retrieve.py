@@ -118,6 +118,12 @@ def _embedder(name: str):
     return get_embedder(name)
 
 
+@lru_cache(maxsize=256)
+def _query_vector(name: str, text: str) -> np.ndarray:
+    """A question's vector, once per question: compare searches every plan with the same words."""
+    return _embedder(name).query(text)
+
+
 RANKERS = tuple(WEIGHTS)
 
 
@@ -143,7 +149,7 @@ def rankings(index: Index, query: str, rows: np.ndarray | None,
         keep = scores[0] > 0
         out[name] = (ids[0][keep], scores[0][keep])
     if len(cand) and "dense" in rankers:
-        qv = _embedder(index.embedder_name).query(text)[None, :]
+        qv = _query_vector(index.embedder_name, text)[None, :]
         if rows is None:
             scores, ids = index.vectors.search(qv, min(n, DEPTH))
         else:  # FAISS with a selector, not numpy: BLAS threads left spinning slow the next query's embedding
