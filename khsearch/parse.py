@@ -66,7 +66,8 @@ def _connective(word: str) -> bool:
 
 @lru_cache(maxsize=None)
 def _chrome(category: str) -> re.Pattern:
-    """Website notices around a document (data/cues.tsv 'chrome_before' / 'chrome_after')."""
+    """Phrases of data/cues.tsv: website notices around a document ('chrome_before' / 'chrome_after'), the words
+    that open a plan's closing paragraph ('closing')."""
     phrases = sorted((fold(p) for p, _ in cues(category)), key=len, reverse=True)
     return re.compile("|".join(re.escape(p) for p in phrases) or "(?!)")
 
@@ -556,6 +557,8 @@ def parse_paragraphs(text: str, doc_id: str) -> list[Paragraph]:
             _emit_enumerated(emit, clean, b.start, b.end, kind, label, chain)
             header, groups = (), []
             continue
+        if b.mark != "table" and _chrome("closing").match(fold(body.lstrip())):
+            stack, header = [], ()  # 'Trên đây là Kế hoạch ...' closes the plan, not its last section
         label, chain = _label(stack), [s.heading for s in stack]
         if b.mark == "table":
             cells = [" ".join(clean[c[0]:c[1]].split()) if c else "" for c in b.cells] if b.cells else _cells(body)

@@ -384,3 +384,16 @@ def test_ask_duties_and_who_leads_on_an_index(tmp_path):
     a = ask(index, "Nhiệm vụ của Sở Kế hoạch và Đầu tư là gì?")
     assert a.found and a.answer.startswith("Sở Kế hoạch và Đầu tư nay là Sở Tài chính")
     assert "bố trí kinh phí" in a.answer and len(a.citations) >= 2
+
+
+def test_the_closing_paragraph_belongs_to_no_section_and_no_agency():
+    from khsearch.parse import parse_paragraphs
+    text = ("KẾ HOẠCH\nPhát triển dữ liệu số\n\nIV. TỔ CHỨC THỰC HIỆN\n\n1. Sở Tài chính\n\n"
+            "- Bố trí kinh phí thực hiện Kế hoạch.\n\n2. Ủy ban nhân dân cấp xã\n\n"
+            "- Số hóa hồ sơ đất đai trên địa bàn.\n\n"
+            "Trên đây là Kế hoạch phát triển dữ liệu số của tỉnh; đề nghị các sở, ngành triển khai thực hiện.\n")
+    paras = parse_paragraphs(text, "d")
+    closing = next(p for p in paras if p.plain.startswith("Trên đây"))
+    assert closing.section == "" and closing.headings == ()
+    doc = Document("d", "/tmp/d.txt", "0", Metadata(province="Lào Cai"), tuple(paras))
+    assert "Ủy ban nhân dân cấp xã" not in {a.agency for a, _ in paragraph_assignments(doc, closing)}
