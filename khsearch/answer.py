@@ -230,10 +230,12 @@ def _agency(question, hits, k, where) -> Answer | None:
         roles = {a.role for a, _ in keep}  # the paragraph itself says the role the question names
         said = sum(_has(fold(h.paragraph.plain), r) and role in roles for r, role in asked.items())
         close = h.score >= CLOSE * hits[0].score
+        # a paragraph that names only partners does not say who leads, unless partners are what is asked
+        partners_only = roles == {"phối hợp"} and "phối hợp" not in asked.values()
         if keep and (close or said):  # the role the question names, then more of its words, then rank
             other_plan = h.document.doc_id != hits[0].document.doc_id  # the best hit's plan is the one asked about
-            options.append((other_plan, not close, -said, -overlap(folded), rank, h, keep))
-    for *_, h, keep in sorted(options, key=lambda o: o[:5])[:1]:
+            options.append((other_plan, not close, partners_only, -said, -overlap(folded), rank, h, keep))
+    for *_, h, keep in sorted(options, key=lambda o: o[:6])[:1]:
         first = h.paragraph
         tasks = label_tasks(h.document, first)  # a '- Cơ quan chủ trì: ...' line: cite the task it is for first
         task = max(tasks, key=lambda t: overlap(t.plain)) if tasks else None
@@ -245,7 +247,10 @@ def _agency(question, hits, k, where) -> Answer | None:
             cites.append(Hit(where_named, h.document, h.score).citation(_span(where_named, lead.agency)))
         seen = {first.id, where_named.id}
         cites += [x.citation() for x in hits if x.paragraph.id not in seen][:k - len(cites)]
-        return Answer(question, True, _roles_text([a for a, _ in keep]), tuple(cites), "agency", where,
+        text = _roles_text([a for a, _ in keep])
+        if {a.role for a, _ in keep} == {"phối hợp"} and "phối hợp" not in asked.values():
+            text = f"Đoạn trích dẫn không nêu cơ quan chủ trì, chỉ nêu cơ quan phối hợp: {text}"
+        return Answer(question, True, text, tuple(cites), "agency", where,
                       tuple(a for a, _ in keep))
     return None
 

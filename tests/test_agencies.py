@@ -397,3 +397,16 @@ def test_the_closing_paragraph_belongs_to_no_section_and_no_agency():
     assert closing.section == "" and closing.headings == ()
     doc = Document("d", "/tmp/d.txt", "0", Metadata(province="Lào Cai"), tuple(paras))
     assert "Ủy ban nhân dân cấp xã" not in {a.agency for a, _ in paragraph_assignments(doc, closing)}
+
+
+def test_a_paragraph_of_partners_does_not_answer_who_leads():
+    doc = plan([("IV", "heading", "IV. TỔ CHỨC THỰC HIỆN"),
+                ("IV.1", "item", "1. Các chủ đầu tư hạ tầng phối hợp với Sở Xây dựng, Công an tỉnh lắp đặt trạm 5G."),
+                ("IV.2", "item", "2. Sở Khoa học và Công nghệ chủ trì hướng dẫn lắp đặt trạm 5G.")])
+    partners, lead = _hits(doc, "1. Các chủ đầu tư", "2. Sở Khoa học")
+    a = _agency("Cơ quan nào chủ trì lắp đặt trạm 5G?", [partners, lead], 5, None)
+    assert a.answer.startswith("Sở Khoa học và Công nghệ (chủ trì)")
+    a = _agency("Cơ quan nào chủ trì lắp đặt trạm 5G?", [partners], 5, None)
+    assert a.answer.startswith("Đoạn trích dẫn không nêu cơ quan chủ trì") and "Sở Xây dựng" in a.answer
+    a = _agency("Cơ quan nào phối hợp lắp đặt trạm 5G?", [partners], 5, None)
+    assert a.answer.startswith("Sở Xây dựng, Công an tỉnh (phối hợp)")
