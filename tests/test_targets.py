@@ -235,6 +235,12 @@ def test_a_deadline_question_finds_its_task_by_the_task_words_and_reads_the_line
     ("ke hoach 74 ban hanh ngay nao", "date"),
     ("Kế hoạch 157 ký ngày nào?", "date"),
     ("Kế hoạch 980 ban hành khi nào?", "date"),
+    # 'khi nào', 'lúc nào', 'bao giờ' ask for a deadline unless they ask when the plan was issued or signed
+    ("Khi nào tổng kết phong trào thi đua?", "deadline"),
+    ("cac xa phai so hoa ho so khi nao", "deadline"),
+    ("Bao giờ Sở Y tế nộp báo cáo?", "deadline"),
+    ("Trạm quan trắc được lắp đặt vào lúc nào?", "deadline"),
+    ("Kế hoạch 987 ký bao giờ?", "date"),
     ("Tổng giá trị giao dịch không dùng tiền mặt gấp bao nhiêu lần GRDP?", "target"),
     ("Đợt 2 kéo dài mấy ngày làm việc?", "target"),
 ])
