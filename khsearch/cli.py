@@ -57,11 +57,18 @@ def cmd_index(a) -> int:
     def progress(stage, done, total):
         if a.quiet:
             return
+        if stage == "searchable":  # the update can be searched by its words; vectors and facts follow
+            if "read" in bars:
+                bars.pop("read").close()
+            if done:
+                print(f"khsearch: searchable now by words; computing vectors for {done} of {total} plans",
+                      file=sys.stderr)
+            return
         if stage not in bars:
             bars[stage] = tqdm(total=total, desc={"read": "reading", "embed": "embedding"}[stage],
-                               unit=" files" if stage == "read" else " paragraphs", file=sys.stderr)
-        bars[stage].n = done
-        bars[stage].refresh()
+                               unit=" files" if stage == "read" else " tokens", unit_scale=stage == "embed",
+                               mininterval=1.0, smoothing=0, dynamic_ncols=True, file=sys.stderr)
+        bars[stage].update(done - bars[stage].n)
 
     report = build(a.paths or ["corpus"], a.index, a.embedder, progress, rebuild=a.rebuild)
     for b in bars.values():
@@ -75,7 +82,8 @@ def cmd_index(a) -> int:
     print(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.failed)} failed, {len(report.duplicates)} duplicate, "
           f"{len(report.ignored)} not plans; {report.embedded} paragraphs embedded, "
-          f"{report.reused} reused; {report.seconds:.1f} s", file=sys.stderr)
+          f"{report.reused} reused; {report.seconds:.1f} s"
+          + (f" (searchable after {report.searchable_after:.1f} s)" if report.searchable_after else ""), file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PARTIAL
 
 

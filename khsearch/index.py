@@ -343,7 +343,10 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
         gen = _write(root, sorted(docs.values(), key=lambda d: d.doc_id), emb, old_vectors, cached_terms, report,
                      old_facts)
         report.searchable_after = time.perf_counter() - t0
-        if vectors and not (published := Index(root, gen)).complete:
+        published = Index(root, gen)
+        if progress:
+            progress("searchable", len(published.waiting), len(published.documents))
+        if vectors and not published.complete:
             _complete(root, published, emb, progress)
     report.seconds = time.perf_counter() - t0
     return report
@@ -364,13 +367,16 @@ def _complete(root: Path, idx: Index, emb: Embedder, progress) -> int:
 
     rows = sorted(idx.pending)
     vecs = idx.vectors.reconstruct_n(0, idx.vectors.ntotal) if idx.vectors.ntotal else np.zeros((0, emb.dim))
+    texts = [passage(idx.paragraphs[i]) for i in rows]
+    total = sum(emb.tokens(t) for t in texts) if progress and texts else 0
     done = [0]
 
-    def tick(n):
-        done[0] += n
-        if progress:
-            progress("embed", done[0], len(rows))
-    vecs[rows] = emb.passages([passage(idx.paragraphs[i]) for i in rows], progress=tick)
+    def tick(tokens):
+        done[0] += tokens
+        progress("embed", done[0], total)
+    if total:
+        progress("embed", 0, total)  # the bar starts with the work, so its first rate is a real one
+    vecs[rows] = emb.passages(texts, progress=tick if total else None)
     flat = faiss.IndexFlatIP(emb.dim)
     if len(vecs):
         flat.add(np.ascontiguousarray(vecs, dtype=np.float32))

@@ -10,10 +10,11 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 
-from .index import IndexError_, build, open_index
+from .index import IndexError_, add_vectors, build, open_index
 from .places import find_provinces
 from .read import SUFFIXES
 from .records import Answer, Citation
@@ -297,10 +298,10 @@ def add_plan(lib: Library, upload, progress=None) -> str:
     path, saved, new = Path(upload), None, False
     try:
         saved, new = save_upload(path, path.name, lib.corpus)
-        stages = {"read": "Đang đọc tệp", "embed": "Đang tạo véc-tơ cho các đoạn"}
+        stages = {"read": "Đang đọc tệp", "searchable": "Đã tìm được theo từ"}
         report = build([saved], lib.path, None,
                        (lambda stage, done, total: progress((done, total), desc=stages.get(stage, stage)))
-                       if progress else None)
+                       if progress else None, vectors=False)  # searchable by its words now, vectors below
     except Rejected as e:
         return str(e)
     except IndexError_:  # another update holds the index, or it cannot be opened
@@ -323,8 +324,21 @@ def add_plan(lib: Library, upload, progress=None) -> str:
     if doc is None or not (report.added or report.updated):
         return f"“{name}” đã có trong chỉ mục."
     province = doc.metadata.province or "chưa nhận ra tỉnh"
+    waiting = ""
+    if not lib.index.complete:
+        threading.Thread(target=_complete_later, args=(lib.path,), daemon=True).start()
+        waiting = " Véc-tơ ngữ nghĩa của các đoạn mới đang được tạo; trong lúc đó tìm kiếm dựa trên từ ngữ."
     return (f"Đã thêm “{name}”: {province} — {doc.label}, {len(doc.paragraphs)} đoạn. "
-            f"Có thể hỏi về kế hoạch này ngay trong thẻ Hỏi đáp.")
+            f"Có thể hỏi về kế hoạch này ngay trong thẻ Hỏi đáp.{waiting}")
+
+
+def _complete_later(root: Path) -> None:
+    """Vectors and facts of a plan just added, computed after it became searchable; the page picks up the
+    generation that has them on its next question (Library.refresh)."""
+    try:
+        add_vectors(root)
+    except Exception:  # another update took the lock, or it failed: the next 'khsearch index' completes it
+        log.exception("computing the vectors of %s failed", root)
 
 
 def _discard(saved: Path | None, new: bool):

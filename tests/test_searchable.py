@@ -74,3 +74,22 @@ def test_assignments_and_targets_are_read_once_when_indexed_and_kept_for_unchang
     assert read == ["lao-cai-10"]
     index = open_index(tmp_path / "index")
     assert "nhà ở" in index.facts("lao-cai-10")[0][0].task and not read[1:]
+
+
+def test_a_plan_added_on_the_page_is_searchable_before_its_vectors(tmp_path, monkeypatch):
+    import time
+
+    from khsearch import ui
+    src = _plans(tmp_path / "corpus", (9, "Phát triển dữ liệu số", "Xây dựng kho dữ liệu dùng chung của tỉnh"))
+    build([src], tmp_path / "index", embedder="hash")
+    lib = ui.Library(tmp_path / "index", src)
+    upload = _plans(tmp_path / "uploads", (12, "Phòng chống thiên tai", "Lắp đặt trạm quan trắc mưa lũ"))
+    started = []
+    monkeypatch.setattr(ui, "_complete_later", lambda root: started.append(root))  # run it below, by hand
+    message = ui.add_plan(lib, str(upload / "lao-cai-12.txt"))
+    assert "Đã thêm" in message and "Véc-tơ" in message and started == [tmp_path / "index"]
+    assert search(lib.index, "trạm quan trắc mưa lũ", 1)[0].document.doc_id == "lao-cai-12"
+    assert lib.index.waiting == ["lao-cai-12"]
+    ui.add_vectors(started[0])
+    lib.refresh()
+    assert lib.index.complete and lib.index.gen != started[0] / "gen-000001"
