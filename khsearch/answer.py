@@ -308,7 +308,7 @@ def _duties(question, hits, k, where) -> Answer | None:
     else:
         return Answer(question, False, f"Các kế hoạch tìm được không giao nhiệm vụ nào cho {agency}.",
                       tuple(h.citation() for h in hits[:k]), "agency", where)
-    def shared(a) -> int:  # 'Công an tỉnh; Sở Tài chính; Sở Nội vụ mỗi đơn vị đề nghị ...': given to many at once
+    def shared(a) -> bool:  # 'Công an tỉnh; Sở Tài chính; Sở Nội vụ mỗi đơn vị đề nghị ...': given to many at once
         p = paragraph_by_id(doc, a.paragraph_id)
         return sum(b.role == a.role for b, _ in paragraph_assignments(doc, p)) > 1 if p else False
     def in_section(a) -> bool:  # 'trách nhiệm gì trong tổ chức thực hiện': the section the question names
@@ -504,10 +504,10 @@ def _deadline(question, hits, k, where, tasks: list[Hit] = ()) -> Answer:
         p = h.paragraph
         spans = [(0, len(p.plain))] if p.kind == "table_row" else clauses(p.plain) or [(0, len(p.plain))]
         texts = {se: f"{_title(h)} {' '.join(p.headings[-1:])} {p.plain[se[0]:se[1]]}" for se in spans}
-        if run and (after := following_deadline(h.document, p)):  # found by its words: its deadline line after it
-            found += [(h, rank, se, text, after[1], Hit(after[0], h.document, h.score), run)
-                      for se, text in texts.items()]
-        if run:
+        if run:  # a task found by its words: read with the deadline line after it
+            if after := following_deadline(h.document, p):
+                found += [(h, rank, se, text, after[1], Hit(after[0], h.document, h.score), run)
+                          for se, text in texts.items()]
             continue
         if task := preceding_task(h.document, p):  # 'c) Thời gian thực hiện: ...' is read with its task
             th = Hit(task, h.document, h.score)

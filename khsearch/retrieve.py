@@ -11,7 +11,7 @@ from .embed import get_embedder
 from .index import Index
 from .normalize import cues, expand_abbreviations, fold, folded_terms, has_diacritics, nfc, normalize, words
 from .places import MERGED_ON, absorbed, canonical, find_provinces, mentions, merged_into
-from .records import Hit
+from .records import Document, Hit
 
 DEPTH = 100  # how deep each ranker's list goes into the fusion
 # Scores are fused after scaling each ranker's list to [0, 1]: BM25 by its best score, so a clear lexical
@@ -206,7 +206,7 @@ def title_match(query: str, title: str | None) -> int:
     return len(_title_pairs(query) & _title_pairs(title or ""))
 
 
-def named_plan(query: str, docs: list) -> object | None:
+def named_plan(query: str, docs: list[Document]) -> Document | None:
     """The one document among `docs` whose title the question names ('trong kế hoạch biển và hải đảo'), if any."""
     shared = [(title_match(query, d.metadata.title), d) for d in docs]
     best = max((n for n, _ in shared), default=0)
@@ -246,7 +246,7 @@ def _without_own_number(index: Index, query: str, docs) -> str:
         y, m, d = (int(x) for x in meta.date.split("-"))
         q = re.sub(rf"(?:ngày\s+)?0?{d}\s*(?:tháng\s+0?{m}\s+năm\s+|[/.-]\s*0?{m}\s*[/.-]\s*){y}", " ", q,
                    flags=re.IGNORECASE)
-    return " ".join(q.split())
+    return " ".join(q.split()) if re.search(r"[^\W\d_]", q) else query  # 'Kế hoạch 308?' alone keeps its words
 
 
 @lru_cache(maxsize=None)
