@@ -1,9 +1,9 @@
 """khsearch: search and cited answers over Vietnamese government plans."""
-__version__ = "0.2.0"
+__version__ = "0.2.1"
 
 from .answer import ask
 from .compare import compare, plan_facts
-from .index import build, open_index
+from .index import add_vectors, build, open_index
 from .retrieve import search
 
-__all__ = ["__version__", "ask", "build", "compare", "open_index", "plan_facts", "search"]
+__all__ = ["__version__", "add_vectors", "ask", "build", "compare", "open_index", "plan_facts", "search"]
