@@ -170,11 +170,14 @@ def _is_caps(text: str) -> bool:
 
 
 def _wrap_width(lines: list[Line]) -> int | None:
-    """The width a hard-wrapped text was cut at, or None when lines are whole paragraphs."""
+    """The width a hard-wrapped text was cut at, or None when lines are whole paragraphs. Measured on the lines a
+    paragraph goes on after in lower case when there are enough: headings and last lines would make it narrower."""
     lengths = sorted(len(l.text) for l in lines if not l.blank)
     if len(lengths) < 12:
         return None
-    width = lengths[int(len(lengths) * 0.8)]
+    wrapped = sorted(len(a.text) for a, b in zip(lines, lines[1:]) if not a.blank and b.text[:1].islower())
+    sample = wrapped if len(wrapped) >= 12 else lengths
+    width = sample[int(len(sample) * 0.8)]
     return width if 40 <= width <= 120 else None  # narrower lines are a header's cells, not a wrap
 
 
@@ -182,8 +185,10 @@ def _open_bracket(text: str) -> bool:
     return text.count("(") > text.count(")") or text.count("“") > text.count("”")
 
 
-def _continues(block: Block, line: Line, mark: str, width: int | None, markdown: bool = False) -> bool:
-    """Whether `line` (right after the block's last line, no blank between) continues the block."""
+def _continues(block: Block, line: Line, mark: str, width: int | None, markdown: bool = False,
+               paged: bool = False) -> bool:
+    """Whether `line` (right after the block's last line, no blank between) continues the block; `paged`: the page
+    ends every paragraph with a blank line, so only a bold heading line breaks without one."""
     prev = block.last
     if block.mark == "table" or mark == "table" or block.kind in ("place_date",) and mark:
         return False
@@ -191,12 +196,15 @@ def _continues(block: Block, line: Line, mark: str, width: int | None, markdown:
         return False
     flat = " ".join(l.text for l in block.lines[:4])  # the start of the block is enough for what is checked here
     if mark == "paren" and (m := _PAREN.match(line.text)) and m["num"].isdigit() and int(m["num"]) > 1 \
-            and re.search(rf"(?<!^)\({int(m['num']) - 1}\)\s", " ".join(l.text for l in block.lines)):
+            and re.search(rf"(?<!^)\({int(m['num']) - 1}\)\s", joined := " ".join(l.text for l in block.lines)) \
+            and not re.search(rf"\({int(m['num'])}\)\s", joined):  # a '(4)' after one is the list's next item
         return True  # '... (1) Tăng cường ...;' / '(2) Tăng cường ...': one inline enumeration, wrapped
     if block.lines[-1].bold_open or (block.mark and len(block.lines) == 1 and not _LETTER.search(prev)):
         return True  # '**I. MỤC ĐÍCH,' / 'YÊU CẦU**' is one bold run; a bare '-' or '1.2.' takes the next line
-    if markdown and not mark and not line.bold and block.lines[-1].bold:
+    if (markdown or paged) and not mark and not line.bold and block.lines[-1].bold:
         return False  # '**1. Mục đích**' is a whole heading line: the text under it starts anew
+    if paged:  # a short first line ending in ':' and a wrapped '(1) ...' or '- 2030' go on alike
+        return not line.bold and not block.lines[-1].bold
     if markdown and not mark and not _TERMINAL.search(prev) and not _is_caps(prev):
         return True  # Markdown pages break paragraphs with blank lines: an unfinished line goes on
     if fold(prev).strip() in doc_types() or fold(line.text).strip() in doc_types():
@@ -220,8 +228,8 @@ def _continues(block: Block, line: Line, mark: str, width: int | None, markdown:
         return True
     if _open_bracket(" ".join(l.text for l in block.lines)):
         return True
-    if _TERMINAL.search(prev):
-        return not short
+    if _TERMINAL.search(prev):  # a sentence ending in the last quarter of the line may still be wrapped
+        return len(prev) >= 0.75 * width  # (letters vary in width: a line a reader sees 60% full can hold 70%)
     if ends_open:
         return True
     return not short
@@ -339,13 +347,29 @@ def _is_data_table(rows: list[Block]) -> bool:
     return not re.search(r"CỘNG\s+HÒA|C[ỘO]NG\s+H[ÒO]A|N[ơo]i\s+nh[ậa]n|\b(?:TM|KT)\s*\.", text)
 
 
+def _paged(lines: list[Line], raw: str) -> list[bool]:
+    """For each line, whether the Markdown page around it ends every paragraph with a blank line, as web pages
+    do outside the cells of a layout table (a lone '|' line opens a cell; its paragraphs have no blank between)."""
+    cell, inside, text, empty = [], False, 0, 0
+    for line, original in zip(lines, raw.split("\n")):
+        blank = not original.strip()  # '** **' is markup, not the blank line that ends a paragraph
+        inside = (inside or line.text == "|") and not blank
+        cell.append(inside)
+        text += not blank and not inside
+        empty += blank
+    paged = empty >= 0.15 * text  # a page copied without its blank lines keeps the rules of wrapped text
+    return [paged and not c for c in cell]
+
+
 def blocks(text: str, raw: str | None = None) -> list[Block]:
     """Re-flow lines into blocks: list items, headings, table rows and paragraphs."""
     lines = split_lines(text, raw)
     tables = _pipe_tables(lines)
     width = _wrap_width(lines)
     # A wrapped page that sets its headings in bold breaks paragraphs only at blank lines and bold lines.
-    markdown = width is not None and raw is not None and raw.count("**") >= 10
+    bold = raw is not None and raw.count("**") >= 10
+    markdown = bold and width is not None
+    paged = _paged(lines, raw) if bold else [False] * len(lines)
     out: list[Block] = []
     gap = True
     skip_to = -1
@@ -370,7 +394,7 @@ def blocks(text: str, raw: str | None = None) -> list[Block]:
                                                      or line.text[0].islower())
         broke = False
         if cur and (across or (_joins_across_blank(cur, line, mark) if gap else
-                               _continues(cur, line, mark, width, markdown))):
+                               _continues(cur, line, mark, width, markdown, paged[i]))):
             cur.lines.append(line)
         else:
             out.append(Block([line], mark=mark, num=num, style=style))

@@ -277,7 +277,7 @@ def _read_pdf(raw: bytes):
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):
             raise FileNotDecryptedError("needs a password")
-        pages = [(page.extract_text() or "").strip() for page in reader.pages]
+        pages = [_pdf_page(page).strip() for page in reader.pages]
     except (FileNotDecryptedError, DependencyError):  # AES without a password also needs 'cryptography'
         raise _Unreadable("the PDF is encrypted (password-protected): save an unprotected copy") from None
     except Exception as e:  # pypdf raises many kinds of error on a damaged file
@@ -287,6 +287,88 @@ def _read_pdf(raw: bytes):
                           else "the PDF has no pages")
     text, warnings = _repair_legacy("\n\f\n".join(p for p in pages if p))  # a form feed marks each page break
     return text, "", False, warnings
+
+
+def _pdf_page(page) -> str:
+    """A page's text as pypdf reads it, with a table's rows one a line and their cells parted by ' | ': pypdf joins
+    cells with a space and breaks a row where a cell wraps, but each cell starts its own text runs at its column."""
+    runs: list[tuple[str, float]] = []  # (text, x where it starts on the page)
+    text = page.extract_text(visitor_text=lambda t, cm, tm, font, size: runs.append((t, tm[4] * cm[0] + cm[4])))
+    if not text or "".join(t for t, _ in runs) != text:
+        return text or ""  # the runs do not add up to the text: keep pypdf's reading
+    lines: list[list[tuple[str, float | None]]] = [[]]
+    for t, x in runs:
+        for k, part in enumerate(t.split("\n")):
+            if k:
+                lines.append([])
+            if part:
+                lines[-1].append((part, x if k == 0 and part.strip() else None))
+    out: list = []  # a line of text, or a table row: ([x, cell text] pairs, the table's columns)
+    for line, columns in zip(lines, _pdf_columns(lines)):
+        if not columns:
+            out.append("".join(t for t, _ in line))
+            continue
+        cells = _pdf_cells(line, columns)
+        row = out[-1][0] if out and not isinstance(out[-1], str) else None
+        if row and cells[0][0] >= row[-1][0] - 1:  # a later cell of the row, or a cell's next line
+            if abs(cells[0][0] - row[-1][0]) <= 1:
+                row[-1][1] += " " + cells.pop(0)[1]
+            row += cells
+        else:
+            out.append((cells, columns))
+    return "\n".join(r if isinstance(r, str) else _pdf_row(*r) for r in out)
+
+
+def _pdf_row(cells: list[list], columns: set) -> str:
+    """A row's cells parted by ' | ', an empty cell for each column the row leaves blank between two filled ones
+    ('Tổng cộng | | 3.000'), as a Word table is read."""
+    out = [cells[0][1]]
+    for (x0, _), (x1, t) in zip(cells, cells[1:]):
+        out += [""] * sum(x0 + 1 < c < x1 - 1 for c in columns) + [t]
+    return " | ".join(out)
+
+
+def _pdf_columns(lines: list[list[tuple[str, float | None]]]) -> list[set]:
+    """For each line, the x positions where the cells of its table start (empty outside a table). Two lines near
+    each other that start three or more runs at two or more of the same places (after the first) are rows of one
+    table; its columns are the places where runs of two of its lines start, and a line next to it whose runs all
+    start there (a cell that wrapped, a total row with fewer cells filled) is part of it, unless it is one run at
+    the first column: a paragraph's line at the margin."""
+    starts = [[round(x) for _, x in line if x is not None] for line in lines]
+    near = lambda x, xs: any(abs(x - y) <= 1 for y in xs)
+    out: list[set] = [set() for _ in lines]
+    for i, a in enumerate(starts):
+        for j in range(i + 1, min(i + 4, len(lines))):
+            b = starts[j]
+            shared = {x for x in a[1:] if near(x, b[1:])}
+            if len(a) >= 3 and len(b) >= 3 and len(shared) >= max(2, 0.6 * min(len(a), len(b)) - 1):
+                span = range(i, j + 1)
+                seen = [x for k in span for x in set(starts[k])]
+                columns = {x for x in seen if sum(near(x, set(starts[k])) for k in span) >= 2}
+                for k in span:
+                    out[k] |= columns
+    for i in list(range(1, len(lines))) + list(range(len(lines) - 2, -1, -1)):  # the lines next to a table
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(lines) and out[j] and not out[i] and starts[i] and all(near(x, out[j]) for x in starts[i]) \
+                    and (len(starts[i]) > 1 or starts[i][0] > min(out[j]) + 1):  # not a line of text at the margin
+                out[i] = set(out[j])
+    return out
+
+
+def _pdf_cells(line: list[tuple[str, float | None]], columns: set) -> list[list]:
+    """A table line's runs joined into cells, [x, text] each: a run starts a cell at a column other than the one of
+    the cell before it (a run at the same column is that cell's next line, 'doanh' / 'nghiệp')."""
+    cells: list[list] = []
+    for t, x in line:
+        if x is not None and (not cells or abs(x - cells[-1][0]) > 1) and any(abs(round(x) - c) <= 1 for c in columns):
+            cells.append([x, ""])
+        if cells:
+            cells[-1][1] += t
+        else:
+            cells.append([x or 0.0, t])
+    for c in cells:
+        c[1] = " ".join(c[1].split())
+    return cells
 
 
 # --- web pages ---------------------------------------------------------------------------------------

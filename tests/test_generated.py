@@ -148,10 +148,7 @@ def compare_metadata(plan, meta, paras=()) -> None:
 
 
 # Open parser bugs the generator finds (kept visible, not hidden): each is reported as XFAIL until fixed.
-KNOWN = {
-    ("paragraphs", "md"): "a short first line ending in ':' loses the lead-in heading of the '(1) (2)' list under it",
-    ("paragraphs", "pdf"): "pypdf gives table rows without cell separators; a title wrapped in capitals is split",
-}
+KNOWN: dict[tuple[str, str], str] = {}
 
 
 def _renderings(test: str):

@@ -1,5 +1,7 @@
 """Plan shapes as they really arrive, on small invented plans: list marks, wraps, Markdown, tables, PDF page
 breaks, website chrome, decisions carrying a plan, and the metadata each shape gives."""
+import os
+
 import pytest
 
 from khsearch.metadata import extract
@@ -228,3 +230,45 @@ def test_a_table_row_is_searched_with_its_column_names():
                    ("**Tổng**", "", "7.000"))
     total = [p for p in parse("PHỤ LỤC\nXUẤT KHẨU\n\n" + table + "\n") if p.kind == "table_row"][-1]
     assert "Giá trị xuất khẩu (nghìn USD)" in passage(total) and "**" not in passage(total)
+
+
+def test_a_markdown_page_ends_its_paragraphs_only_at_blank_lines():
+    """A web page's Markdown cuts each paragraph's first line short and wraps the rest: a first line ending in ':'
+    and a wrapped line starting '(1)' or '- 2030' go on; a blank line or a bold heading line ends a paragraph."""
+    text = ("**KẾ HOẠCH**\n\n**I. MỤC TIÊU**\n\n**1. Mục tiêu cụ thể**\n\n**2. Chỉ tiêu**\n\n"
+            "Mục tiêu cụ thể như sau:\n(1) Tăng cường công tác tuyên truyền giai đoạn 2026\n"
+            "- 2030; (2) Nâng cao chất lượng dịch vụ.\n\n**3. Nhiệm vụ**\n\n"
+            "Các hình thức khen thưởng bao gồm:\nBằng khen; Giấy khen.\n\n**4. Kinh phí**\n\nBảo đảm kinh phí.\n")
+    assert content(text)[4:] == [
+        ("I.2", "Mục tiêu cụ thể như sau:"),
+        ("I.2.(1)", "(1) Tăng cường công tác tuyên truyền giai đoạn 2026 - 2030"),
+        ("I.2.(2)", "(2) Nâng cao chất lượng dịch vụ."), ("I.3", "3. Nhiệm vụ"),
+        ("I.3", "Các hình thức khen thưởng bao gồm: Bằng khen; Giấy khen."), ("I.4", "4. Kinh phí"),
+        ("I.4", "Bảo đảm kinh phí.")]
+    assert find(parse(text), "(1) Tăng").headings == ("I. MỤC TIÊU", "2. Chỉ tiêu", "Mục tiêu cụ thể như sau")
+
+
+def test_a_pdf_table_gives_rows_of_cells(tmp_path):
+    """pypdf joins a table's cells with spaces and breaks a row where a cell wraps; the reader puts each row on
+    one line with its cells parted by ' | ', an empty cell where a row leaves one blank."""
+    fpdf = pytest.importorskip("fpdf")
+    from khsearch.read import read
+    font = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    if not os.path.exists(font):
+        pytest.skip("no DejaVu font")
+    pdf = fpdf.FPDF()
+    pdf.add_font("DejaVu", fname=font)
+    pdf.add_font("DejaVu", "B", fname=font)  # table headings are set in bold
+    pdf.set_font("DejaVu", size=10)
+    pdf.add_page()
+    pdf.multi_cell(0, 6, "Các chỉ tiêu chủ yếu như sau.", new_x="LMARGIN", new_y="NEXT")
+    with pdf.table(col_widths=(10, 70, 20, 18), line_height=5.5, text_align="LEFT") as table:
+        for row in (("STT", "Chỉ tiêu", "Đơn vị", "Giai đoạn 2026 - 2030"), ("1", "Số xã đạt chuẩn", "xã", "95"),
+                    ("2", "Tỷ lệ hộ dùng nước sạch", "%", "80"), ("", "Tổng cộng", "", "175")):
+            cells = table.row()
+            for value in row:
+                cells.cell(value)
+    pdf.output(str(tmp_path / "plan.pdf"))
+    lines = read(tmp_path / "plan.pdf").text.splitlines()
+    assert lines == ["Các chỉ tiêu chủ yếu như sau.", "STT | Chỉ tiêu | Đơn vị | Giai đoạn 2026 - 2030",
+                     "1 | Số xã đạt chuẩn | xã | 95", "2 | Tỷ lệ hộ dùng nước sạch | % | 80", "Tổng cộng |  | 175"]
