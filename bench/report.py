@@ -111,8 +111,9 @@ def summary(systems: list[dict], s: dict, parts: dict) -> list[str]:
                    f"and {ms(s['latency_province']['p50_ms'])} ms: what is above the sum is threads waiting for a "
                    "core (section 4 and 'Where the time goes').")
     if "terms_mb" in parts and "rss_after_mb" in s:
-        out.append(f"- A loaded {s['paragraphs']:,}-paragraph index holds {mb(s['rss_after_mb'])} MB; "
-                   f"{mb(parts['terms_mb'])} MB of it is Index.terms, which search does not read.")
+        out.append(f"- A searching process on a {s['paragraphs']:,}-paragraph index holds {mb(s['rss_after_mb'])} MB "
+                   f"(peak {mb(s['peak_rss_mb'])} MB); the stored terms an update reads (Index.lexicon(), term ids) "
+                   f"take {mb(parts['terms_mb'])} MB more, in the updating process only.")
     return ["## Summary", ""] + out + [""] if out else []
 
 
@@ -210,9 +211,10 @@ def scale(b: dict, s: dict, runs: list, parts: dict) -> list[str]:
         ["RSS before open_index (interpreter + imports)", f"{mb(s['rss_start_mb'])} MB"],
         ["open_index()", f"{sec(s['open_s'])} s, RSS {mb(s['rss_open_mb'])} MB"]]
     if "terms_mb" in parts:
-        memory.append(["- of which Index.terms (terms.jsonl as Python lists; read by build(), not by search)",
+        memory.append(["open_index() alone in a fresh process (documents, Paragraph records)",
+                       f"{mb(parts['open_mb'])} MB"])
+        memory.append(["Index.lexicon() on top (term ids; read by an update, not by search)",
                        f"{mb(parts['terms_mb'])} MB"])
-        memory.append(["- of which Index.paragraphs (Paragraph records)", f"{mb(parts['paragraphs_mb'])} MB"])
     out += table(["memory and cold start of the searching process", "value"], memory + [
         ["first words() call: imports underthesea" + (", which imported torch and transformers"
                                                        if s.get("torch_loaded") else ""),
@@ -223,7 +225,7 @@ def scale(b: dict, s: dict, runs: list, parts: dict) -> list[str]:
         ["RSS after all searches", f"{mb(s['rss_after_mb'])} MB"],
         ["peak RSS", f"{mb(s['peak_rss_mb'])} MB"]]) + [""]
     if "terms_mb" in parts:
-        out += ["The two 'of which' rows were measured by loading each file alone in a fresh process.", ""]
+        out += ["The open_index() and Index.lexicon() rows were measured in a fresh process of their own.", ""]
     profiled = [(setting, run) for setting, run in runs if "profile_no_filter" in run]
     if not profiled:
         return out

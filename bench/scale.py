@@ -118,7 +118,10 @@ def build_synthetic(p: dict) -> dict:
     shutil.rmtree(root, ignore_errors=True)
     report = Report()
     t = time.perf_counter()
-    _write(root, docs, StandIn(_matrix(ix).shape[1]), vectors, terms, report, None)
+    known = Lexicon()
+    for pid, found in terms.items():
+        known.add(pid, found)
+    _write(root, docs, StandIn(_matrix(ix).shape[1]), vectors, known, report, None)
     write_s = time.perf_counter() - t
     gen = root / (root / "CURRENT").read_text().strip()
     files = {f.name: (folder_mb(f) if f.is_dir() else f.stat().st_size / 2**20) for f in sorted(gen.iterdir())}
@@ -274,17 +277,14 @@ def stage_costs(p: dict) -> dict:
 
 def memory_parts(p: dict) -> dict:
     """RSS taken by the parts of a loaded Index, each loaded alone in this fresh process."""
-    import json
-    from khsearch.records import Paragraph
-    root = Path(p["workdir"]) / "scale-index"
-    gen = root / (root / "CURRENT").read_text().strip()
+    from khsearch.index import open_index
     before = rss_mb()
-    terms = [json.loads(line) for line in open(gen / "terms.jsonl", encoding="utf-8")]
+    ix = open_index(Path(p["workdir"]) / "scale-index")
+    after_open = rss_mb()
+    lexicon = ix.lexicon()
     after_terms = rss_mb()
-    paras = [Paragraph.from_dict(json.loads(line)) for line in open(gen / "paragraphs.jsonl", encoding="utf-8")]
-    after_paras = rss_mb()
-    return {"terms_mb": after_terms - before, "paragraphs_mb": after_paras - after_terms,
-            "rows": len(terms), "paragraph_records": len(paras)}
+    return {"terms_mb": after_terms - after_open, "open_mb": after_open - before,
+            "rows": len(lexicon.rows), "paragraph_records": len(ix.paragraphs)}
 
 
 class CachedQueries:

@@ -1,5 +1,5 @@
 """khsearch: search and cited answers over Vietnamese government plans."""
-__version__ = "0.2.1"
+__version__ = "0.3.0"
 
 from .answer import ask
 from .compare import compare, plan_facts

@@ -2,8 +2,9 @@
 
 Layout of an index folder:
     CURRENT               name of the live generation (replaced atomically)
-    gen-000007/           manifest.json, documents.jsonl, paragraphs.jsonl, terms.jsonl, facts.jsonl,
-                          vectors.faiss, vector_keys.json, lexical-words/, lexical-folded/, texts/
+    gen-000007/           manifest.json, documents.jsonl, paragraphs.jsonl, facts.jsonl, vectors.faiss,
+                          vector_keys.json, lexical-words/, lexical-folded/ (bm25s), terms-words.npz,
+                          terms-folded.npz (each paragraph's terms as ids into the bm25s vocabulary), texts/
 
 An update is published twice: first with the lexical indexes and the vectors it already had (the new
 paragraphs are searchable by their words at once, `manifest["pending"]` lists the rows still without a
@@ -63,6 +64,8 @@ class Report:
     reused: int = 0
     seconds: float = 0.0
     searchable_after: float | None = None  # seconds until the update could be searched by its words
+    tokens: int = 0  # embedder tokens of the passages embedded
+    embed_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -82,6 +85,39 @@ def terms(p: Paragraph) -> dict:
     text = passage(p)
     extra = expand_abbreviations(text)
     return {"words": words(text + " " + extra), "folded": folded_terms(text + " " + extra)}
+
+
+FIELDS = ("words", "folded")  # the two lexical rankers: underthesea words, accent-folded syllables and pairs
+EMPTY = "∅"  # the term of a paragraph that has none, so that bm25s gets no empty document
+
+
+@dataclass
+class Lexicon:
+    """Paragraphs' lexical terms as ids into one vocabulary per field: what an update needs of the terms of the
+    paragraphs it does not re-read, at 4 bytes a term instead of a Python string."""
+
+    vocab: dict[str, dict[str, int]] = field(default_factory=lambda: {f: {} for f in FIELDS})  # ids in order
+    rows: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)  # paragraph id -> field -> term ids
+
+    def add(self, paragraph_id: str, found: dict[str, list[str]]):
+        """Store a paragraph's terms (as `terms()` gives them), giving new words the next ids."""
+        self.rows[paragraph_id] = {f: np.fromiter((self.vocab[f].setdefault(t, len(self.vocab[f]))
+                                                   for t in [t for t in found[f] if t] or [EMPTY]), np.int32)
+                                   for f in FIELDS}
+
+    def save(self, folder: Path, paragraph_ids: list[str]) -> dict[str, tuple[list[list[int]], dict[str, int]]]:
+        """Write the terms of `paragraph_ids`, in that order, with a vocabulary of only the words they use;
+        returns per field what bm25s indexes: (term ids per paragraph, vocabulary)."""
+        out = {}
+        for f in FIELDS:
+            rows = [self.rows[p][f] for p in paragraph_ids]
+            used, ids = np.unique(np.concatenate(rows) if rows else np.zeros(0, np.int32), return_inverse=True)
+            starts = np.concatenate([[0], np.cumsum([len(r) for r in rows], dtype=np.int64)])
+            tokens = list(self.vocab[f])  # by id
+            np.savez(folder / f"terms-{f}.npz", ids=ids.astype(np.int32), starts=starts)
+            out[f] = ([ids[a:b].tolist() for a, b in zip(starts[:-1], starts[1:])],
+                      {tokens[u]: i for i, u in enumerate(used.tolist())})
+        return out
 
 
 def content_key(p: Paragraph) -> str:
@@ -124,22 +160,25 @@ class Index:
         self._facts: dict[str, tuple] | None = None  # stored in the generation
         self._worked_out: dict[str, tuple] = {}  # of documents whose facts are not stored yet
         self._load = load
-        self._terms = None
         self._rows: dict[str, list[int]] = {}
         for i, p in enumerate(self.paragraphs):
             self._rows.setdefault(p.doc_id, []).append(i)
         self._vectors = self._lexical = None
 
-    @property
-    def terms(self) -> list[dict]:
-        """Lexical terms per searchable paragraph, kept for incremental updates (search does not need them)."""
-        if self._terms is None:
-            terms = self._load("terms.jsonl", lambda f: [json.loads(l) for l in _lines(f)])
-            if len(terms) != len(self.paragraphs):
-                raise IndexError_(f"{self.gen / 'terms.jsonl'} has {len(terms)} rows for {len(self.paragraphs)} "
-                                  f"paragraphs; {_fix(self.root)}")
-            self._terms = terms
-        return self._terms
+    def lexicon(self) -> Lexicon:
+        """The stored terms of every searchable paragraph, for an update to reuse (search does not need them)."""
+        out = Lexicon()
+        for f in FIELDS:
+            stored = self._load(f"terms-{f}.npz", np.load)
+            ids, starts = stored["ids"], stored["starts"]
+            if len(starts) != len(self.paragraphs) + 1 or (len(ids) and ids.max() >= len(self.lexical[f].vocab_dict)):
+                raise IndexError_(f"{self.gen / f'terms-{f}.npz'} does not match the generation's "
+                                  f"{len(self.paragraphs)} paragraphs; {_fix(self.root)}")
+            vocab = self.lexical[f].vocab_dict
+            out.vocab[f] = {t: i for i, t in enumerate(sorted(vocab, key=vocab.get)) if t}
+            for p, a, b in zip(self.paragraphs, starts[:-1], starts[1:]):
+                out.rows.setdefault(p.id, {})[f] = ids[a:b]
+        return out
 
     @property
     def embedder_name(self) -> str:
@@ -217,7 +256,12 @@ def open_index(root=DEFAULT_INDEX) -> Index:
     root = Path(root)
     current = root / "CURRENT"
     if not current.exists():
-        raise IndexError_(f"no index at {root.resolve()}: build one with 'khsearch index corpus/ --index {root}'")
+        if root.is_dir() and any(root.iterdir()):
+            raise IndexError_(f"{root} is not a khsearch index (it has no CURRENT file): give --index the folder an "
+                              f"index was built into, or build one from the plans there with 'khsearch index "
+                              f"{root} --index index'")
+        raise IndexError_(f"no index at {root.resolve()}: build one from your plan files with "
+                          f"'khsearch index corpus --index {root}' (corpus: the folder that holds them)")
     try:
         name = current.read_text(encoding="utf-8").strip()
     except (OSError, ValueError) as e:
@@ -270,7 +314,9 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
     The update is searchable by its words before its passages are embedded and its facts read; `vectors=False`
     stops there (`add_vectors` completes it later, e.g. in the background).
     """
-    t0, root, report = time.perf_counter(), Path(root), Report()
+    t0, root, report, paths = time.perf_counter(), Path(root), Report(), list(paths)
+    if missing := [str(p) for p in paths if not Path(p).exists()]:
+        raise ValueError(f"{', '.join(missing)}: no such file or folder; nothing was indexed")
     with _writer_lock(root):
         for debris in [*root.glob(".tmp-gen-*"), *root.glob(".CURRENT.tmp-*"), *root.glob("texts/.*.tmp-*")]:
             shutil.rmtree(debris, ignore_errors=True) if debris.is_dir() else debris.unlink(missing_ok=True)
@@ -286,7 +332,7 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
                 old = None  # --rebuild: start again from the plan files
         emb = embedder if isinstance(embedder, Embedder) else get_embedder(
             embedder or (old.embedder_name if old else "e5-small"))
-        cached_terms: dict[str, dict] = {}
+        known = Lexicon()  # the terms of paragraphs not re-read
         docs: dict[str, Document] = {}  # by source path: what the new generation holds
         rebuild = rebuild or bool(old and old.manifest.get("khsearch") != __version__)
         if old:
@@ -296,7 +342,10 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
                 else:
                     report.removed.append(d.path)
             if not rebuild:
-                cached_terms = {p.id: t for p, t in zip(old.paragraphs, old.terms)}
+                try:
+                    known = old.lexicon()
+                except IndexError_:
+                    pass  # the stored terms are unreadable: every paragraph's terms are read again
         kept = dict(docs)
         seen = {d.sha256: d.doc_id for d in kept.values()}
         files = discover(paths, report.ignored)
@@ -327,27 +376,27 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
                 seen[fp] = doc_id
                 (report.updated if prev else report.added).append(str(f))
                 for p in paras:
-                    cached_terms.pop(p.id, None)
+                    known.rows.pop(p.id, None)
             except (ReadError, ValueError) as e:
                 report.failed.append((str(f), e.reason if isinstance(e, ReadError) else str(e)))
         if old and old.embedder_name == emb.name and not (report.added or report.updated or report.removed
                                                           or rebuild):
             if (old.pending or not old.complete) and vectors:  # an earlier run stopped before its second step
-                report.embedded = _complete(root, old, emb, progress)
+                report.embedded = _complete(root, old, emb, progress, report)
             report.seconds = time.perf_counter() - t0
             return report
         old_vectors = _old_vectors(old) if old and old.embedder_name == emb.name else {}
         same = [d.doc_id for d in docs.values() if old and not rebuild and d.doc_id in old.documents
                 and old.documents[d.doc_id].sha256 == d.sha256]
         old_facts = {d: old.facts(d) for d in same if old._has_facts(d)} if old else {}
-        gen = _write(root, sorted(docs.values(), key=lambda d: d.doc_id), emb, old_vectors, cached_terms, report,
+        gen = _write(root, sorted(docs.values(), key=lambda d: d.doc_id), emb, old_vectors, known, report,
                      old_facts)
         report.searchable_after = time.perf_counter() - t0
         published = Index(root, gen)
         if progress:
             progress("searchable", len(published.waiting), len(published.documents))
         if vectors and not published.complete:
-            _complete(root, published, emb, progress)
+            _complete(root, published, emb, progress, report)
     report.seconds = time.perf_counter() - t0
     return report
 
@@ -360,7 +409,7 @@ def add_vectors(root=DEFAULT_INDEX, progress: Callable[[str, int, int], None] | 
         return _complete(root, idx, get_embedder(idx.embedder_name), progress) if not idx.complete else 0
 
 
-def _complete(root: Path, idx: Index, emb: Embedder, progress) -> int:
+def _complete(root: Path, idx: Index, emb: Embedder, progress, report: Report | None = None) -> int:
     """Embed the pending rows of a generation, read the facts of its documents that have none stored, and
     publish it again with them (its other files are shared); returns how many rows were embedded."""
     import faiss
@@ -368,15 +417,18 @@ def _complete(root: Path, idx: Index, emb: Embedder, progress) -> int:
     rows = sorted(idx.pending)
     vecs = idx.vectors.reconstruct_n(0, idx.vectors.ntotal) if idx.vectors.ntotal else np.zeros((0, emb.dim))
     texts = [passage(idx.paragraphs[i]) for i in rows]
-    total = sum(emb.tokens(t) for t in texts) if progress and texts else 0
+    total = sum(emb.tokens(t) for t in texts) if (progress or report) and texts else 0
     done = [0]
 
     def tick(tokens):
         done[0] += tokens
         progress("embed", done[0], total)
-    if total:
+    if total and progress:
         progress("embed", 0, total)  # the bar starts with the work, so its first rate is a real one
-    vecs[rows] = emb.passages(texts, progress=tick if total else None)
+    t = time.perf_counter()
+    vecs[rows] = emb.passages(texts, progress=tick if total and progress else None)
+    if report:
+        report.tokens, report.embed_seconds = total, time.perf_counter() - t
     flat = faiss.IndexFlatIP(emb.dim)
     if len(vecs):
         flat.add(np.ascontiguousarray(vecs, dtype=np.float32))
@@ -411,7 +463,7 @@ def _save_text(root: Path, doc_id: str, fingerprint: str, text: str) -> str:
     return str(path.resolve())
 
 
-def _write(root, docs, emb, old_vectors, cached_terms, report, old_facts=None) -> Path:
+def _write(root, docs, emb, old_vectors, known, report, old_facts=None) -> Path:
     """Publish a generation of `docs`: lexical indexes, the vectors and facts already known, the others pending."""
     import bm25s
     import faiss
@@ -427,7 +479,9 @@ def _write(root, docs, emb, old_vectors, cached_terms, report, old_facts=None) -
         else:
             pending.append(i)
     report.embedded, report.reused = len(pending), len(searchable) - len(pending)
-    all_terms = [cached_terms.get(p.id) or terms(p) for p in searchable]
+    for p in searchable:
+        if p.id not in known.rows:
+            known.add(p.id, terms(p))
     manifest = {"khsearch": __version__, "format": FORMAT, "embedder": emb.name, "dim": emb.dim,
                 "created": time.strftime("%Y-%m-%dT%H:%M:%S"), "paragraphs": len(searchable),
                 "documents": {d.doc_id: {"path": d.path, "sha256": d.sha256, "paragraphs": len(d.paragraphs)}
@@ -436,15 +490,14 @@ def _write(root, docs, emb, old_vectors, cached_terms, report, old_facts=None) -
     def fill(tmp: Path):
         _dump_jsonl(tmp / "documents.jsonl", (d.to_dict() for d in docs))
         _dump_jsonl(tmp / "paragraphs.jsonl", (p.to_dict() for p in paras))
-        _dump_jsonl(tmp / "terms.jsonl", all_terms)
         (tmp / "vector_keys.json").write_text(json.dumps(keys), encoding="utf-8")
         flat = faiss.IndexFlatIP(emb.dim)
         if len(vecs):
             flat.add(vecs)
         faiss.write_index(flat, str(tmp / "vectors.faiss"))
-        for f in ("words", "folded"):
+        for f, (ids, vocab) in known.save(tmp, [p.id for p in searchable]).items():
             bm = bm25s.BM25()
-            bm.index([t[f] or ["∅"] for t in all_terms] or [["∅"]], show_progress=False)
+            bm.index((ids, vocab) if ids else ([[0]], {EMPTY: 0}), show_progress=False)
             bm.save(str(tmp / f"lexical-{f}"), show_progress=False)
         _dump_jsonl(tmp / "facts.jsonl", _facts_rows(old_facts or {}))
         (tmp / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")

@@ -28,7 +28,8 @@ def corpus(tmp_path):
 def test_manifest_and_plain_files(hash_index):
     gen = hash_index.gen
     names = {p.name for p in gen.iterdir()}
-    assert {"manifest.json", "documents.jsonl", "paragraphs.jsonl", "vectors.faiss", "terms.jsonl"} <= names
+    assert {"manifest.json", "documents.jsonl", "paragraphs.jsonl", "vectors.faiss", "terms-words.npz",
+            "terms-folded.npz"} <= names
     manifest = json.loads((gen / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["embedder"] == "hash" and manifest["dim"] == 256
     assert len(manifest["documents"]) == 5

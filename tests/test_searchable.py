@@ -93,3 +93,27 @@ def test_a_plan_added_on_the_page_is_searchable_before_its_vectors(tmp_path, mon
     ui.add_vectors(started[0])
     lib.refresh()
     assert lib.index.complete and lib.index.gen != started[0] / "gen-000001"
+
+
+def test_an_update_scores_words_as_a_build_from_scratch_does(tmp_path):
+    """Terms kept as ids from the last generation give the same BM25 scores as terms read afresh."""
+    from khsearch.index import FIELDS, terms
+    src = _plans(tmp_path / "plans", (9, "Phát triển dữ liệu số", "Xây dựng kho dữ liệu dùng chung của tỉnh"),
+                 (10, "Chuyển đổi số", "Số hóa hồ sơ thủ tục hành chính"))
+    build([src], tmp_path / "updated", embedder="hash")
+    (src / "lao-cai-10.txt").unlink()  # one plan goes, one comes, one stays
+    _plans(src, (12, "Phòng chống thiên tai", "Lắp đặt trạm quan trắc mưa lũ và kho dữ liệu thiên tai"))
+    build([src], tmp_path / "updated", embedder="hash")
+    build([src], tmp_path / "fresh", embedder="hash")
+    updated, fresh = open_index(tmp_path / "updated"), open_index(tmp_path / "fresh")
+
+    assert [p.id for p in updated.paragraphs] == [p.id for p in fresh.paragraphs]
+    for f in FIELDS:
+        assert len(updated.lexical[f].vocab_dict) == len(fresh.lexical[f].vocab_dict)  # no word of the removed plan
+        for query in (["kho", "dữ_liệu"], ["kho", "du_lieu", "thien", "tai"], ["trạm", "tram", "so", "hoa"]):
+            assert np.allclose(updated.lexical[f].get_scores(query), fresh.lexical[f].get_scores(query))
+    stored = updated.lexicon()
+    for p in updated.paragraphs:  # the ids decode to the words the paragraph has
+        for f in FIELDS:
+            vocab = list(stored.vocab[f])
+            assert [vocab[i] for i in stored.rows[p.id][f]] == (terms(p)[f] or ["∅"])
