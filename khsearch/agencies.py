@@ -410,6 +410,16 @@ def canonical_agency(name: str) -> str | None:
     return _near(key(deduped))
 
 
+def is_agency(name: str, typed: str) -> bool:
+    """Whether an agency named `name` (as facts name it) is the one a user typed: the same canonical agency
+    ('so y te' for 'Sở Y tế'), or, when no table knows what was typed, a name holding its words ('Công an' for
+    'Công an tỉnh' and 'Công an xã')."""
+    wanted = canonical_agency(typed)
+    if wanted:
+        return name == wanted or canonical_agency(name) == wanted
+    return bool(key(typed)) and f" {key(typed)} " in f" {key(name)} "
+
+
 def _province_at_end(name: str) -> int | None:
     """Where a province named at the end of an agency's name starts, when words come before it; the name
     before it is tried against the tables ('Trường Đại học Cần Thơ' keeps its place: no table knows

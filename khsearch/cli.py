@@ -67,7 +67,8 @@ def cmd_index(a) -> int:
         if stage not in bars:
             bars[stage] = tqdm(total=total, desc={"read": "reading", "embed": "embedding"}[stage],
                                unit=" files" if stage == "read" else " tokens", unit_scale=stage == "embed",
-                               mininterval=1.0, smoothing=0, dynamic_ncols=True, file=sys.stderr)
+                               mininterval=1.0, smoothing=0, dynamic_ncols=True, file=sys.stderr,
+                               disable=None)  # no bar when stderr is a log file: the summary line has the rate
         bars[stage].update(done - bars[stage].n)
 
     report = build(a.paths or ["corpus"], a.index, a.embedder, progress, rebuild=a.rebuild)
@@ -81,8 +82,10 @@ def cmd_index(a) -> int:
         print(f"khsearch: ignored {path}: {reason}", file=sys.stderr)
     print(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
           f"{len(report.removed)} removed, {len(report.failed)} failed, {len(report.duplicates)} duplicate, "
-          f"{len(report.ignored)} not plans; {report.embedded} paragraphs embedded, "
-          f"{report.reused} reused; {report.seconds:.1f} s"
+          f"{len(report.ignored)} not plans; {report.embedded} paragraphs embedded"
+          + (f" ({report.tokens:,} tokens, {report.tokens / report.embed_seconds:,.0f} tokens/s)"
+             if report.tokens and report.embed_seconds else "")
+          + f", {report.reused} reused; {report.seconds:.1f} s"
           + (f" (searchable after {report.searchable_after:.1f} s)" if report.searchable_after else ""), file=sys.stderr)
     return EXIT_OK if report.ok else EXIT_PARTIAL
 
@@ -102,7 +105,10 @@ def _requests(a, key: str):
     A batch line that is not a JSON object yields (None, its error) so the output keeps one line per input.
     """
     if not a.batch:
-        yield _text(" ".join(getattr(a, key))), a.province
+        text = _text(" ".join(getattr(a, key)))
+        if not text.strip() and not a.json:  # --json answers every query with one line, as a program expects
+            raise ValueError(f"give a {key} (khsearch {a.command} '...'), or --batch FILE with one per line")
+        yield text, a.province
         return
     for obj in _batch(a.batch):
         if "_error" in obj:
@@ -157,7 +163,7 @@ def cmd_compare(a) -> int:
     if a.json:
         print(_json([r.to_dict() for r in rows]))
     elif a.csv:
-        sys.stdout.write(rows_to_csv(rows))
+        sys.stdout.write("\ufeff" + rows_to_csv(rows))  # the BOM lets Excel read Vietnamese
     else:
         print(rows_to_markdown(rows))
     return EXIT_OK
@@ -167,6 +173,11 @@ def cmd_facts(a) -> int:
     from .compare import plan_facts
     idx = _open(a)
     found_a, found_t = plan_facts(idx, a.province, a.agency)
+    if not found_a and not found_t:
+        where = f" in the plans of {a.province}" if a.province else ""
+        print(f"khsearch: no assignment of {a.agency!r}{where}; 'khsearch facts' without --agency lists the "
+              "agencies the plans name" if a.agency else f"khsearch: no assignment or target found{where}",
+              file=sys.stderr)
     if a.json:
         print(_json({"assignments": [x.to_dict() for x in found_a], "targets": [t.to_dict() for t in found_t]}))
         return EXIT_OK
@@ -181,8 +192,13 @@ def cmd_facts(a) -> int:
 
 
 def cmd_eval(a) -> int:
+    from tqdm import tqdm
+
     from .evaluate import evaluate, read_gold
-    ev = evaluate(_open(a), read_gold(a.gold))
+    gold = read_gold(a.gold)
+    with tqdm(total=len(gold), desc="questions", unit="", file=sys.stderr, disable=None if not a.quiet else True,
+              mininterval=1.0) as bar:
+        ev = evaluate(_open(a), gold, progress=lambda done, total: bar.update(done - bar.n))
     if a.json:
         for r in ev.rows:
             print(_json(r))
@@ -198,7 +214,8 @@ def cmd_serve(a) -> int:
     try:
         import gradio  # noqa: F401  (only to know whether the page can start)
     except ImportError:
-        print("khsearch: the chat page needs gradio: pip install 'khsearch[ui]'. An example question instead:",
+        print("khsearch: the chat page needs gradio: pip install -e '.[ui]' in your khsearch clone (or make serve). "
+              "An example question instead:",
               file=sys.stderr)
         a.question, a.json, a.batch, a.k, a.province, a.embedder = \
             ["Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?"], False, None, 3, None, None
@@ -260,7 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compare", parents=[common], help="how the plans compare on a topic")
     p.add_argument("topic", nargs="+")
-    p.add_argument("--province", action="append", help="only these provinces (repeatable)")
+    p.add_argument("--province", nargs="+", action="extend", metavar="P",
+                   help="only these provinces, as you spell them ('Cà Mau' 'thai binh'); repeatable")
     fmt = p.add_mutually_exclusive_group()
     fmt.add_argument("--json", action="store_true")
     fmt.add_argument("--csv", action="store_true")
@@ -276,6 +294,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("eval", parents=[common], help="score on your own gold questions (dev.jsonl format)")
     p.add_argument("gold")
     p.add_argument("--json", action="store_true", help="one line per question as well")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=cmd_eval)
 
     p = sub.add_parser("serve", parents=[common], help="the chat page (Gradio)")

@@ -6,11 +6,11 @@ import io
 from dataclasses import dataclass
 
 from .answer import coverage
-from .agencies import canonical_agency
+from .agencies import is_agency
 from .facts import ROLES, assignments, targets
 from .index import Index
 from .records import Assignment, Citation, Target
-from .retrieve import search
+from .retrieve import best_by_plan, plans_of
 
 MIN_COVERAGE = 0.6  # share of the topic's words a paragraph must hold to count as speaking of it
 
@@ -35,22 +35,27 @@ class ComparisonRow:
 
 
 def compare(index: Index, topic: str, provinces: list[str] | None = None, per_plan: int = 3) -> list[ComparisonRow]:
-    """One row per plan: who is responsible for `topic` (with roles), its targets, and the paragraphs."""
+    """One row per plan (of `provinces`, as users spell them, or all): who is responsible for `topic` (with
+    roles), its targets, and the paragraphs. Raises ValueError naming a province that has no plan here."""
+    docs, unknown = plans_of(index, provinces) if provinces else (list(index.documents.values()), [])
+    if unknown:
+        raise ValueError(_no_plans(index, unknown))
+    found = best_by_plan(index, topic, docs)
     rows = []
-    for doc in sorted(index.documents.values(), key=lambda d: (d.metadata.province or "", d.doc_id)):
-        if provinces and doc.metadata.province not in provinces:
-            continue
-        hits = [h for h in search(index, topic, 10, doc_id=doc.doc_id) if coverage(topic, h.paragraph) >= MIN_COVERAGE]
-        hits = hits[:per_plan]
+    for doc in sorted(docs, key=lambda d: (d.metadata.province or "", d.doc_id)):
+        hits = [h for h in found.get(doc.doc_id, []) if coverage(topic, h.paragraph) >= MIN_COVERAGE][:per_plan]
         found_a = tuple(a for h in hits for a in assignments(h.paragraph))
         found_t = tuple(t for h in hits for t in targets(h.paragraph))
-        if hits:
-            summary = _summary(found_a, found_t)
-        else:
-            summary = f"Kế hoạch không đề cập '{topic}'."
+        summary = _summary(found_a, found_t) if hits else f"Kế hoạch không đề cập '{topic}'."
         rows.append(ComparisonRow(doc.metadata.province or "", doc.label, doc.year, bool(hits), summary,
                                   found_a, found_t, tuple(h.citation() for h in hits)))
     return rows
+
+
+def _no_plans(index: Index, names: list[str]) -> str:
+    held = sorted({d.metadata.province for d in index.documents.values() if d.metadata.province})
+    return (f"no indexed plan of {', '.join(repr(n) for n in names)}; the index holds plans of: "
+            f"{', '.join(held) or 'no province'}")
 
 
 def _summary(found_a, found_t) -> str:
@@ -66,15 +71,16 @@ def _summary(found_a, found_t) -> str:
 
 def plan_facts(index: Index, province: str | None = None, agency: str | None = None
                ) -> tuple[list[Assignment], list[Target]]:
-    """Every assignment and target of the indexed plans, optionally of one province or agency."""
-    wanted = canonical_agency(agency) or agency if agency else None
+    """Every assignment and target of the indexed plans, optionally of one province (as users spell it) or of one
+    agency (then no targets). Raises ValueError naming a province that has no plan here."""
+    docs, unknown = plans_of(index, [province]) if province else (list(index.documents.values()), [])
+    if unknown:
+        raise ValueError(_no_plans(index, unknown))
     out_a, out_t = [], []
-    for doc in index.documents.values():
-        if province and doc.metadata.province != province:
-            continue
+    for doc in docs:
         found_a, found_t = index.facts(doc.doc_id)  # read when the plan was indexed
-        out_a += [a for a in found_a if not wanted or a.agency == wanted]
-        if not wanted:
+        out_a += [a for a in found_a if not agency or is_agency(a.agency, agency)]
+        if not agency:
             out_t += found_t
     return out_a, out_t
 
@@ -93,5 +99,5 @@ def rows_to_markdown(rows: list[ComparisonRow]) -> str:
     lines = ["| Tỉnh | Văn bản | Năm | Nội dung | Mục |", "|---|---|---|---|---|"]
     for r in rows:
         cells = [r.province, r.document, str(r.year or ""), r.summary, ", ".join(c.section for c in r.citations)]
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
+        lines.append("| " + " | ".join(" ".join(c.split()).replace("|", "\\|") for c in cells) + " |")  # one line a row
     return "\n".join(lines)

@@ -70,6 +70,19 @@ def scope(index: Index, query: str, province: str | None = None, doc_id: str | N
     return Scope(tuple(named), missing, np.sort(rows), overridden)
 
 
+def plans_of(index: Index, provinces: list[str]) -> tuple[list[Document], list[str]]:
+    """The indexed plans that speak for any of `provinces` (names as users type them: 'thai binh', 'TP. HCM'),
+    and the names that are no province or have no plan here."""
+    docs, unknown = [], []
+    for name in provinces:
+        asked = canonical(name)
+        found = [d for d in index.documents.values() if asked and _covers(asked, d.metadata.province, d.metadata.date)]
+        docs += [d for d in found if d not in docs]
+        if not found:
+            unknown.append(name)
+    return docs, unknown
+
+
 def _covers(asked: str, plan_province: str | None, plan_date: str | None) -> bool:
     """Whether a plan of `plan_province` speaks for `asked`: the same province, a province it absorbed
     in 2025, or the province it joined, for plans written after the merger (or undated)."""
@@ -127,9 +140,9 @@ def _query_vector(name: str, text: str) -> np.ndarray:
 RANKERS = tuple(WEIGHTS)
 
 
-def rankings(index: Index, query: str, rows: np.ndarray | None,
-             rankers: tuple[str, ...] = RANKERS) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per ranker (of `rankers`): (rows, scores), best first, at most DEPTH long."""
+def rankings(index: Index, query: str, rows: np.ndarray | None, rankers: tuple[str, ...] = RANKERS,
+             depth: int = DEPTH) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per ranker (of `rankers`): (rows, scores), best first, at most `depth` long."""
     text = strip_places(normalize(query)) or normalize(query)
     extra = expand_abbreviations(text)
     n = len(index.paragraphs)
@@ -145,17 +158,17 @@ def rankings(index: Index, query: str, rows: np.ndarray | None,
     for name, q in fields.items():
         if not q or not len(cand):
             continue
-        ids, scores = index.lexical[name].retrieve([q], k=min(n, DEPTH), weight_mask=mask, show_progress=False)
+        ids, scores = index.lexical[name].retrieve([q], k=min(n, depth), weight_mask=mask, show_progress=False)
         keep = scores[0] > 0
         out[name] = (ids[0][keep], scores[0][keep])
     if len(cand) and "dense" in rankers:
         qv = _query_vector(index.embedder_name, text)[None, :]
         if rows is None:
-            scores, ids = index.vectors.search(qv, min(n, DEPTH))
+            scores, ids = index.vectors.search(qv, min(n, depth))
         else:  # FAISS with a selector, not numpy: BLAS threads left spinning slow the next query's embedding
             import faiss
             params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(cand.astype(np.int64)))
-            scores, ids = index.vectors.search(qv, min(len(cand), DEPTH), params=params)
+            scores, ids = index.vectors.search(qv, min(len(cand), depth), params=params)
         keep = ids[0] >= 0
         if index.pending:  # rows searchable by their words only until their vectors are in
             keep &= ~np.isin(ids[0], np.fromiter(index.pending, int))
@@ -169,21 +182,44 @@ def search(index: Index, query: str, k: int = 10, province: str | None = None, d
     sc = scope(index, query, province, doc_id, year)
     if not query.strip() or (sc.rows is not None and not len(sc.rows)):
         return []
-    fused: dict[int, float] = {}
-    parts: dict[int, dict] = {}
     docs = index.documents if sc.rows is None else {index.paragraphs[i].doc_id for i in sc.rows}
     prior = _plan_prior(index, query, docs)
     ranked = rankings(index, _within_plan(index, _without_own_number(index, query, docs), prior), sc.rows, rankers)
+    return _fused(index, ranked, prior, k)
+
+
+def best_by_plan(index: Index, topic: str, docs: list[Document], k: int = 10) -> dict[str, list[Hit]]:
+    """The k best paragraphs of each plan of `docs` for `topic`, as a search of that plan alone ranks them, from
+    one ranking of all their paragraphs: a comparison costs one search, not one per plan."""
+    rows = np.sort(np.concatenate([index.rows_of(d.doc_id) for d in docs])) if docs else np.zeros(0, int)
+    if not topic.strip() or not len(rows):
+        return {}
+    by_plan: dict[str, dict[str, tuple[list, list]]] = {}
+    for name, (ids, scores) in rankings(index, topic, rows, depth=len(rows)).items():
+        for i, s in zip(ids.tolist(), scores.tolist()):  # each plan's own list keeps the order of the whole one
+            found = by_plan.setdefault(index.paragraphs[i].doc_id, {}).setdefault(name, ([], []))
+            if len(found[0]) < DEPTH:
+                found[0].append(i)
+                found[1].append(s)
+    return {d: _fused(index, {name: (np.array(ids), np.array(scores)) for name, (ids, scores) in ranked.items()},
+                      {}, k) for d, ranked in by_plan.items()}
+
+
+def _fused(index: Index, ranked: dict[str, tuple[np.ndarray, np.ndarray]], prior: dict[str, float],
+           k: int | None = None) -> list[Hit]:
+    """The rankers' lists as one, best first: each list scaled to [0, 1], weighted, summed; headings count less,
+    and paragraphs of the plan the question names (`prior`) more."""
+    fused: dict[int, float] = {}
+    parts: dict[int, dict] = {}
     for name, (ids, scores) in ranked.items():
         for i, s, x in zip(ids.tolist(), scores.tolist(), _scaled(name, scores).tolist()):
             fused[i] = fused.get(i, 0.0) + WEIGHTS[name] * x
             parts.setdefault(i, {})[name] = round(float(s), 4)
     for i in fused:
         fused[i] *= KIND_WEIGHT.get(index.paragraphs[i].kind, 1.0) * (1 + PLAN_WEIGHT * prior.get(index.paragraphs[i].doc_id, 0))
-    best = sorted(fused, key=lambda i: -fused[i])[:k]
     ceiling = (sum(WEIGHTS[name] for name in ranked) or 1.0) * (1 + PLAN_WEIGHT * bool(prior))  # first everywhere
     return [Hit(index.paragraphs[i], index.documents[index.paragraphs[i].doc_id], fused[i] / ceiling, parts[i])
-            for i in best]
+            for i in sorted(fused, key=lambda i: -fused[i])[:k]]
 
 
 @lru_cache(maxsize=4096)
