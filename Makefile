@@ -5,37 +5,48 @@ BIN := $(VENV)/bin
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: serve test test-fast index bench clean
+.PHONY: serve test test-fast index notebook bench chromium clean
 
 $(BIN)/python:
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
+	@echo "make: creating the virtual environment .venv"
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
 
 # Core install: no torch, no gradio.
 $(VENV)/.core: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install -q -e .
-	touch $@
+	@echo "make: installing khsearch into .venv"
+	@$(BIN)/pip install -q --disable-pip-version-check -e .
+	@touch $@
 
 # The chat page.
 $(VENV)/.ui: $(VENV)/.core
-	$(BIN)/pip install -q -e '.[ui]'
-	touch $@
+	@echo "make: installing the chat page (gradio)"
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[ui]'
+	@touch $@
 
 # Everything the tests use. torch is pinned to the CPU build first, so that sentence-transformers
 # does not pull a multi-GB CUDA build.
 $(VENV)/.test: $(VENV)/.core
-	$(BIN)/pip install -q 'torch==2.13.0'
-	$(BIN)/pip install -q -e '.[st,ui,langchain,test]'
-	touch $@
+	@echo "make: installing what the tests use (torch CPU build, gradio, langchain, playwright, ...)"
+	@$(BIN)/pip install -q --disable-pip-version-check 'torch==2.13.0'
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[st,ui,langchain,test]'
+	@touch $@
 
-index/CURRENT: $(VENV)/.core
-	$(BIN)/khsearch index corpus --index index
-
+# The index is brought up to date every time: only new or changed plans are read (about 0.3 s otherwise).
 index: $(VENV)/.core
-	$(BIN)/khsearch index corpus --index index
+	@echo "make: updating the index from corpus/"
+	@$(BIN)/khsearch index corpus --index index
 
-serve: $(VENV)/.ui index/CURRENT
-	$(BIN)/khsearch serve --index index
+serve: $(VENV)/.ui index
+	@echo "make: starting the chat page (Ctrl-C stops it)"
+	@$(BIN)/khsearch serve --index index
+
+notebook: $(VENV)/.core index
+	@echo "make: installing the notebook runner, then executing notebooks/tour.ipynb"
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[notebook]'
+	@mkdir -p build
+	@$(BIN)/jupyter nbconvert --to html --execute notebooks/tour.ipynb --output-dir build --log-level WARN
+	@echo "make: open build/tour.html in a browser (or: .venv/bin/pip install jupyterlab && .venv/bin/jupyter lab notebooks/tour.ipynb)"
 
 # Browser tests need Debian's chromium (no browser download); installed here when missing.
 chromium:
@@ -51,8 +62,8 @@ test-fast: $(VENV)/.test
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 bench: $(VENV)/.core
-	$(BIN)/pip install -q -e '.[bench]'
+	@$(BIN)/pip install -q --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python bench/run.py
 
 clean:
-	rm -rf $(VENV) index/CURRENT index/gen-* index/texts .pytest_cache
+	rm -rf $(VENV) index/CURRENT index/gen-* index/texts build .pytest_cache

@@ -100,7 +100,7 @@ class SentenceTransformerEmbedder(Embedder):
         except ImportError:
             raise RuntimeError(
                 "the sentence-transformers embedder needs torch and sentence-transformers: "
-                "pip install torch==2.13.0 (a CPU build), then pip install 'khsearch[st]'") from None
+                "pip install torch==2.13.0 (a CPU build), then pip install -e '.[st]' in your khsearch clone") from None
         try:
             self._model = SentenceTransformer(os.path.expanduser(model), device=device, local_files_only=True)
         except OSError as e:

@@ -1,6 +1,6 @@
 """LangChain integration: the index as a retriever, and optional LLM phrasing checked against its citations.
 
-Needs the `langchain` extra: pip install 'khsearch[langchain]'.
+Needs the `langchain` extra: pip install -e '.[langchain]' in the khsearch clone.
 """
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ try:
     from langchain_core.retrievers import BaseRetriever
     from pydantic import ConfigDict, PrivateAttr
 except ImportError:
-    raise ImportError("khsearch.langchain needs langchain-core: pip install 'khsearch[langchain]'") from None
+    raise ImportError("khsearch.langchain needs langchain-core: pip install -e '.[langchain]' in your khsearch "
+                      "clone") from None
 
 from .index import Index, open_index
 from .records import Citation

@@ -66,7 +66,7 @@ def test_missing_sentence_transformers_gives_the_install_command(monkeypatch):
     monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # makes the import fail
     with pytest.raises(RuntimeError) as e:
         get_embedder("sentence-transformers:some/model")
-    assert "pip install torch==2.13.0" in str(e.value) and "pip install 'khsearch[st]'" in str(e.value)
+    assert "pip install torch==2.13.0" in str(e.value) and "pip install -e '.[st]'" in str(e.value)
 
 
 @pytest.mark.parametrize("name", ["sentence-transformers:", "sentence-transformers:m?segmnt=1",

@@ -87,5 +87,5 @@ def test_missing_langchain_core_gives_the_install_command(monkeypatch):
     import sys
     monkeypatch.setitem(sys.modules, "langchain_core.retrievers", None)
     monkeypatch.delitem(sys.modules, "khsearch.langchain")
-    with pytest.raises(ImportError, match=r"pip install 'khsearch\[langchain\]'"):
+    with pytest.raises(ImportError, match=r"pip install -e '\.\[langchain\]'"):
         importlib.import_module("khsearch.langchain")
