@@ -2,34 +2,36 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# One line per step: no pip version notice, no setuptools notice about editable installs.
+PIP := PYTHONWARNINGS=ignore $(BIN)/pip install -q --disable-pip-version-check
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: serve test test-fast index notebook bench chromium clean
+.PHONY: serve test test-fast index notebook bench chromium screenshots clean
 
 $(BIN)/python:
 	@echo "make: creating the virtual environment .venv"
 	@$(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install -q --disable-pip-version-check --upgrade pip
+	@$(PIP) --upgrade pip
 
 # Core install: no torch, no gradio.
 $(VENV)/.core: pyproject.toml | $(BIN)/python
 	@echo "make: installing khsearch into .venv"
-	@$(BIN)/pip install -q --disable-pip-version-check -e .
+	@$(PIP) -e .
 	@touch $@
 
 # The chat page.
 $(VENV)/.ui: $(VENV)/.core
 	@echo "make: installing the chat page (gradio)"
-	@$(BIN)/pip install -q --disable-pip-version-check -e '.[ui]'
+	@$(PIP) -e '.[ui]'
 	@touch $@
 
 # Everything the tests use. torch is pinned to the CPU build first, so that sentence-transformers
 # does not pull a multi-GB CUDA build.
 $(VENV)/.test: $(VENV)/.core
 	@echo "make: installing what the tests use (torch CPU build, gradio, langchain, playwright, ...)"
-	@$(BIN)/pip install -q --disable-pip-version-check 'torch==2.13.0'
-	@$(BIN)/pip install -q --disable-pip-version-check -e '.[st,ui,langchain,test]'
+	@$(PIP) 'torch==2.13.0'
+	@$(PIP) -e '.[st,ui,langchain,test]'
 	@touch $@
 
 # The index is brought up to date every time: only new or changed plans are read (about 0.3 s otherwise).
@@ -43,17 +45,23 @@ serve: $(VENV)/.ui index
 
 notebook: $(VENV)/.core index
 	@echo "make: installing the notebook runner, then executing notebooks/tour.ipynb"
-	@$(BIN)/pip install -q --disable-pip-version-check -e '.[notebook]'
+	@$(PIP) -e '.[notebook]'
 	@mkdir -p build
 	@$(BIN)/jupyter nbconvert --to html --execute notebooks/tour.ipynb --output-dir build --log-level WARN
 	@echo "make: open build/tour.html in a browser (or: .venv/bin/pip install jupyterlab && .venv/bin/jupyter lab notebooks/tour.ipynb)"
 
-# Browser tests need Debian's chromium (no browser download); installed here when missing.
+# Browser tests need Debian's chromium (no browser download) and a font with every Vietnamese letter (Noto Sans);
+# both are installed here when missing.
 chromium:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium >/dev/null 2>&1 && fc-list 2>/dev/null | grep -q NotoSans-Regular; } || { \
 	  if command -v apt-get >/dev/null 2>&1 && [ "$$(id -u)" = 0 ]; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing and cannot be installed here: browser tests will be skipped"; fi; }
+	    echo "make: installing chromium and fonts-noto-core with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	  else echo "make: chromium or the Noto fonts are missing and cannot be installed here: browser tests will be skipped"; fi; }
+
+# Screenshots of each tab at desktop and phone width, into docs/screenshots/.
+screenshots: $(VENV)/.test chromium
+	@$(BIN)/python scripts/screenshots.py
 
 test: $(VENV)/.test chromium
 	$(BIN)/python -m pytest -q
@@ -62,7 +70,7 @@ test-fast: $(VENV)/.test
 	$(BIN)/python -m pytest -q -m "not slow and not browser"
 
 bench: $(VENV)/.core
-	@$(BIN)/pip install -q --disable-pip-version-check -e '.[bench]'
+	@$(PIP) -e '.[bench]'
 	$(BIN)/python bench/run.py
 
 clean:

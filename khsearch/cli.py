@@ -220,7 +220,7 @@ def cmd_serve(a) -> int:
         a.question, a.json, a.batch, a.k, a.province, a.embedder = \
             ["Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?"], False, None, 3, None, None
         return cmd_ask(a)
-    serve(a.index, host=a.host, port=a.port, corpus_dir=a.corpus)
+    serve(a.index, host=a.host, port=a.port, data_dir=a.data)
     return EXIT_OK
 
 
@@ -300,7 +300,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", parents=[common], help="the chat page (Gradio)")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--corpus", default="corpus", help="folder that plans added on the page are saved to")
+    p.add_argument("--data", metavar="DIR", help="folder that plans added on the page are saved to (default: "
+                   "INDEX-data beside the index folder, e.g. ./index-data for --index index); never the source "
+                   "folder. 'khsearch index' keeps them in the index as long as the files stay there")
     p.set_defaults(run=cmd_serve)
 
     p = sub.add_parser("parse", help="show the paragraph tree and metadata of a plan")

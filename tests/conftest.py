@@ -36,22 +36,6 @@ def _offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
-@pytest.fixture
-def launched(monkeypatch):
-    """The keyword arguments the page is launched with; the page itself is a stub that starts nothing."""
-    from khsearch import ui
-    kwargs = {}
-
-    class Page:
-        def queue(self):
-            return self
-
-        def launch(self, **kw):
-            kwargs.update(kw)
-    monkeypatch.setattr(ui, "make_app", lambda index_path, corpus_dir=None: Page())
-    return kwargs
-
-
 @pytest.fixture(scope="session")
 def plans():
     from khsearch.metadata import extract

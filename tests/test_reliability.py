@@ -637,14 +637,63 @@ def test_the_generation_readers_have_open_survives_an_orphan(small_index):
 
 
 # --- 5. the page ---------------------------------------------------------------------------------------
-# tests/test_ui.py covers: ui.serve binds 127.0.0.1, path-traversal names, the size limit, a failing chat,
-# escaping in render_turn. Here: the command's default host, other failing handlers, names that lost their
-# extension or were too long, and a page that outlives updates made from the command line.
+# tests/test_ui.py covers: the page's handlers over HTTP, path-traversal names, the size limit, a failing chat,
+# escaping in render_turn, the browser. Here: `khsearch serve` as a process (host, port, --data, ready line),
+# other failing handlers, names that lost their extension or were too long, and a page that outlives updates
+# made from the command line.
 
-def test_cli_serve_binds_localhost_and_hides_errors(hash_index, launched):
+def test_cli_serve_binds_localhost_and_hides_errors(small_index, tmp_path):
+    """`khsearch serve` started for real: it listens on 127.0.0.1 only, on the port given, over the index given,
+    saves a plan added on the page into --data, and keeps the detail of a refused request to itself."""
     pytest.importorskip("gradio")
-    assert main(["serve", "--index", str(hash_index.root)]) == 0
-    assert launched["server_name"] == "127.0.0.1" and launched["show_error"] is False
+    import socket
+    import time
+
+    import httpx
+    folder, root = small_index
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log, elsewhere = tmp_path / "serve.log", tmp_path / "elsewhere"  # started away from the index folder
+    elsewhere.mkdir()
+    with open(log, "w", encoding="utf-8") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "khsearch.cli", "serve", "--index", str(root), "--port", str(port),
+                                 "--data", str(tmp_path / "added")], stdout=out, stderr=subprocess.STDOUT, cwd=elsewhere)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}/", timeout=60) as http:
+            for _ in range(1200):  # at most 1,200 waits of 0.05 s for the page to start
+                try:
+                    http.get("config").raise_for_status()
+                    break
+                except httpx.TransportError:
+                    assert proc.poll() is None, log.read_text(encoding="utf-8")
+                    time.sleep(0.05)
+            assert "Quảng Ninh" in http.get("config").text  # the index given
+            ready = f"khsearch: the chat page is ready at http://127.0.0.1:{port}"
+            for _ in range(200):
+                if ready in log.read_text(encoding="utf-8"):
+                    break
+                time.sleep(0.05)
+            assert ready in log.read_text(encoding="utf-8")
+            tcp = Path("/proc/net/tcp").read_text().splitlines()[1:]
+            listening = {int(a.split(":")[0], 16).to_bytes(4, "little") for a, st in
+                         ((l.split()[1], l.split()[3]) for l in tcp) if st == "0A" and int(a.split(":")[1], 16) == port}
+            assert listening == {bytes([127, 0, 0, 1])}
+
+            def add(file):
+                """The server's last event for an upload, and its data read back from JSON."""
+                event = http.post("gradio_api/call/add_plan", json={"data": [file, False]}).json()["event_id"]
+                lines = http.get(f"gradio_api/call/add_plan/{event}").text.splitlines()
+                return lines[-3].removeprefix("event: "), json.loads(lines[-2].removeprefix("data:"))
+            up = http.post("gradio_api/upload", files={"files": ("lao-cai.txt", LAO_CAI.encode(), "text/plain")})
+            sent = add({"path": up.json()[0], "orig_name": "lao-cai.txt", "meta": {"_type": "gradio.FileData"}})
+            assert sent[0] == "complete" and sent[1][0].startswith("Đã thêm “lao-cai.txt”: Lào Cai")
+            assert (tmp_path / "added" / "lao-cai.txt").exists() and "lao-cai.txt" not in {p.name for p in folder.iterdir()}
+            refused = add({"path": str(folder / "quang-ninh-50-kh-ubnd-2024.txt"), "meta": {"_type": "gradio.FileData"}})
+            assert refused == ("error", {"error": None})  # not 'Cannot move <server path> ... not uploaded'
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def test_failing_compare_facts_and_upload_show_a_short_message(hash_index, tmp_path, monkeypatch):
