@@ -14,9 +14,10 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-DEV = Path("/work/shared/eval/dev.jsonl")
+SHARED = ROOT.parent / "shared"  # the development questions and the 25 real plans, beside the clone
+DEV = SHARED / "eval" / "dev.jsonl"
 SCORER = DEV.parent / "score.py"
-PLANS = ROOT.parent / "shared" / "plans"  # the 25 real plans beside the clone
+PLANS = SHARED / "plans"
 SETS = {"dev": [CORPUS], "dev2": [CORPUS, PLANS]}  # what each question set is asked of
 K = 10  # hits per query, as score.py asks for
 

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 import report
-from common import DEV, MATCHING, ROOT, machine
+from common import DEV, MATCHING, PLANS, ROOT, machine
 
 HERE = Path(__file__).resolve().parent
 PASSIVE, ONE_THREAD = {"OMP_WAIT_POLICY": "PASSIVE"}, {"OMP_NUM_THREADS": "1"}
@@ -91,6 +91,9 @@ def main():
         saved = json.loads((Path(a.again) / "results.json").read_text(encoding="utf-8"))
         write(report.markdown(saved["info"], saved["results"]), a.out)
         return
+    if missing := [str(p) for p in (Path(a.dev), PLANS) if not p.exists()]:
+        sys.exit(f"bench: {', '.join(missing)} not found: the dev questions and the plans of ../shared must be beside "
+                 "the clone (or give --dev FILE)")
     start = source_stamp()
     info = {"machine": machine(), "date": time.strftime("%Y-%m-%d %H:%M %Z"), "quick": a.quick, "dev": a.dev,
             "matching": MATCHING, "command": "python bench/run.py" + (" --quick" if a.quick else "")}

@@ -62,7 +62,7 @@ def piece_terms(text: str) -> dict:
 
 def build_synthetic(p: dict) -> dict:
     """Write a synthetic index of p["paragraphs"] paragraphs; report how long each step took and its size."""
-    from khsearch.index import Report, _write, build, content_key, open_index
+    from khsearch.index import Lexicon, Report, _write, build, content_key, open_index
     from khsearch.places import provinces
     from khsearch.records import Document, Metadata, Paragraph
 
