@@ -61,7 +61,7 @@ def _word(word: str) -> str:
 
 def unify_tones(text: str) -> str:
     """One spelling of each syllable (underthesea's): 'hoà' and 'hòa', 'thuỷ' and 'thủy' compare equal."""
-    return _LETTERS.sub(lambda m: _word(m[0]), nfc(text))
+    return nfc(_LETTERS.sub(lambda m: _word(m[0]), nfc(text)))  # a stray mark after a moved one composes anew
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")

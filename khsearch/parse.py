@@ -20,7 +20,7 @@ _PART = re.compile(r"(?P<word>PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|ĐIỀ
 _ROMAN = re.compile(r"(?P<num>[IVXL]{1,6})\s*[.:)\-–]\s*(?=[^\W\d_])")
 _UPPER = re.compile(r"(?P<num>[A-HJKMNOPQRSTUWYZĐ])[.)]\s+(?=[^\W\d_])")
 _NUMBERED = re.compile(r"(?P<num>\d{1,2}(?:\.\d{1,2})*)(?:(?P<sep>[.)])(?=\s|[^\W\d_]|$)|(?P<sep2>/|\s*-)(?=\s))(?!\s*\d)")
-_LETTERED = re.compile(r"(?P<num>[a-zđ])(?P<sep>[).])\s*(?=\S)(?![.)\d])")
+_LETTERED = re.compile(r"(?P<num>[a-zđ])(?P<sep>[).])(?!\d)\s*(?=\S)(?![.)])")  # 'a) 100% xã' is an item, 'a)1' not
 _PAREN = re.compile(r"\((?P<num>\d{1,2}|[a-zđ])\)\s*(?=\S)")
 _BULLET = re.compile(r"(?P<sym>[-+•–—*·∙▪◦➢❖✓])\s*(?=\S|$)")
 _SUPERSCRIPT = re.compile(r"⁽(?P<num>[⁰¹²³⁴⁵⁶⁷⁸⁹]+)⁾|(?<![\w⁰¹²³⁴⁵⁶⁷⁸⁹])(?P<bare>[¹²³⁴⁵⁶⁷⁸⁹][⁰¹²³⁴⁵⁶⁷⁸⁹]?)(?=\s)")
@@ -42,6 +42,7 @@ _TOTAL = re.compile(r"(?:tổng|cộng|toàn\s+(?:tỉnh|thành\s+phố))\b", re
 _LETTER = re.compile(r"[^\W\d_]")
 _NUMBER_CELL = re.compile(r"[\d.,%\s]+")
 _STT = re.compile(r"(?:\d{1,3}(?:\.\d{1,2})*|[IVXL]{1,5}|[a-zđ]|[A-Z]|[-+•*])[.)]?")
+_LEAD = re.compile(r"[\s\ufeff\u200b\u0300\u0301\u0302\u0303\u0309\u0323]*")  # any space (em, ideographic...)
 
 
 @lru_cache(maxsize=None)
@@ -114,7 +115,7 @@ def split_lines(text: str, raw: str | None = None) -> list[Line]:
     lines, pos = [], 0
     raw_lines = (raw if raw is not None else text).split("\n")
     for line, original in zip(text.split("\n"), raw_lines):
-        lead = len(line) - len(line.lstrip(" \t\ufeff\u200b\u00a0\u0300\u0301\u0302\u0303\u0309\u0323"))
+        lead = _LEAD.match(line).end()
         body = line[lead:].rstrip()
         bold = original.strip()
         singles = bold.replace("**", "").lstrip("* ").count("*")  # '*1.2.' / 'Sở Tài chính*': one italic run

@@ -203,11 +203,25 @@ def test_permission_error_names_the_reason(tmp_path, monkeypatch):
     assert reason(p) == "permission denied"
 
 
-def test_size_cap(tmp_path, monkeypatch):
-    monkeypatch.setattr(read_module, "MAX_BYTES", 1024)
-    p = write(tmp_path, "big.txt", b"a" * 2048)
-    assert "over the" in reason(p) and "MB limit" in reason(p)
-    assert read_module.MAX_BYTES == 1024 and read(write(tmp_path, "small.txt", b"a" * 1024)).text == "a" * 1024
+def test_a_file_of_max_bytes_is_read_and_one_byte_more_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_module, "MAX_BYTES", 2 * 2**20)  # the limit scaled down: a 64 MB file is slow to read
+    body = PLAN.encode("utf-8")
+    data = body * (read_module.MAX_BYTES // len(body))
+    data += b"." * (read_module.MAX_BYTES - len(data))
+    assert read(write(tmp_path, "limit.txt", data)).text == data.decode("utf-8")
+    p = write(tmp_path, "over.txt", data + b".")
+    with pytest.raises(ReadError) as info:
+        read(p)
+    assert info.value.path == str(p.resolve()) and str(info.value).startswith(f"{p.resolve()}: ")
+    assert info.value.reason.endswith("over the 2 MB limit")
+
+
+def test_the_real_limit_is_checked_before_the_file_is_read(tmp_path, monkeypatch):
+    p = tmp_path / "huge.txt"
+    with open(p, "wb") as f:
+        f.truncate(read_module.MAX_BYTES + 1)  # a sparse file: no disk space taken
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail(f"{self} was read"))
+    assert reason(p).endswith(f"over the {read_module.MAX_BYTES // 2**20} MB limit")
 
 
 # --- documents ---------------------------------------------------------------------------------------
