@@ -36,6 +36,7 @@ def provinces() -> dict[str, tuple[str, str]]:
     return dict(_table()[0])
 
 
+@lru_cache(maxsize=4096)  # asked once per plan and question when a search is narrowed to a province
 def canonical(name: str) -> str | None:
     """The table's name of a province however it is spelt ('khanh hoa', 'TP.HCM'), or None."""
     hit = _table()[0].get(fold(_key(name or "")))

@@ -143,6 +143,7 @@ RANKERS = tuple(WEIGHTS)
 def rankings(index: Index, query: str, rows: np.ndarray | None, rankers: tuple[str, ...] = RANKERS,
              depth: int = DEPTH) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Per ranker (of `rankers`): (rows, scores), best first, at most `depth` long."""
+    from bm25s.selection import topk as bm25s_topk
     text = strip_places(normalize(query)) or normalize(query)
     extra = expand_abbreviations(text)
     n = len(index.paragraphs)
@@ -151,16 +152,16 @@ def rankings(index: Index, query: str, rows: np.ndarray | None, rankers: tuple[s
     fields = {"folded": folded_terms(text + " " + extra)} if "folded" in rankers else {}
     if has_diacritics(text) and "words" in rankers:
         fields["words"] = words(text + " " + extra)
-    mask = None
-    if rows is not None:
-        mask = np.zeros(n, np.float32)
-        mask[rows] = 1.0
     for name, q in fields.items():
         if not q or not len(cand):
             continue
-        ids, scores = index.lexical[name].retrieve([q], k=min(n, depth), weight_mask=mask, show_progress=False)
-        keep = scores[0] > 0
-        out[name] = (ids[0][keep], scores[0][keep])
+        # bm25s's top-k over the rows that score at all: its argpartition over all rows slows down many times
+        # over on the zeros a filter or a rare word leaves (14 ms instead of 0.5 at 100,000 rows).
+        scores = index.lexical[name].get_scores(q)
+        hit = cand[scores[cand] > 0]
+        if len(hit):
+            best, at = bm25s_topk(scores[hit], min(len(hit), depth))
+            out[name] = (hit[at], best)
     if len(cand) and "dense" in rankers:
         qv = _query_vector(index.embedder_name, text)[None, :]
         if rows is None:
