@@ -1,5 +1,5 @@
 """khsearch: search and cited answers over Vietnamese government plans."""
-__version__ = "0.3.0"
+__version__ = "0.3.1"
 
 from .answer import ask
 from .compare import compare, plan_facts

@@ -61,8 +61,10 @@ def label_of(text: str) -> tuple[str, int] | None:
     found = _starts(folded[pos:], _role_phrases(("label",)))
     if not found:
         return None
-    colon = re.compile(r"[^\W\d_\s]*(?:\s+[^\W\d_]+){0,3}?\s*:").match(folded, pos + found[1])
-    return (found[0], colon.end()) if colon else None  # 'Đơn vị chủ trì thực hiện: ...' too
+    # 'Đơn vị chủ trì tham mưu thực hiện: ...' is a label; 'Chủ trì triển khai các nhiệm vụ: ...' is a task
+    words = 6 if folded.startswith(("co quan", "don vi"), pos) else 3
+    colon = re.compile(rf"[^\W\d_\s]*(?:\s+[^\W\d_]+){{0,{words}}}?\s*:").match(folded, pos + found[1])
+    return (found[0], colon.end()) if colon else None
 
 
 def column_role(name: str) -> str | None:
@@ -599,10 +601,17 @@ def quantities(text: str) -> list[tuple[int, int, str, str, int]]:
     return out
 
 
+_UPPER_LETTERS = "".join(c for c in map(chr, [*range(0x41, 0x250), *range(0x1E00, 0x1F00)]) if c.isupper())
+# Where a clause ends: ';', a sentence end before a capital ('v.v. để' goes on; 'TP. Cần Thơ' is one name), a
+# ⁽n⁾ mark, a wrapped line that starts a '-', '+' or '•' item (not '2026\n- 2030', a wrapped year range).
+_CLAUSE_END = re.compile(rf";\s+|(?<!\bTP)(?<!\bTp)(?<!\bTX)\.\s+(?=[{_UPPER_LETTERS}])|(?=⁽[⁰¹²³⁴⁵⁶⁷⁸⁹]+⁾)"
+                         r"|(?<!\d)\n(?=\s*[-+•])|\n(?=\s*[-+•]\s*[^\d\s])")
+
+
 def clauses(text: str) -> list[tuple[int, int]]:
     """Spans of the clauses a paragraph states, split at ';', sentence ends and ⁽n⁾ enumerations."""
     spans, start = [], 0
-    for m in re.finditer(r";\s+|\.\s+(?=[A-ZĐÀ-Ỹ])|(?=⁽[⁰-⁹]+⁾)|\n(?=\s*[-+•])", text):
+    for m in _CLAUSE_END.finditer(text):
         if m.start() > start:
             spans.append((start, m.start()))
         start = m.end()

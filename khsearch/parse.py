@@ -19,7 +19,9 @@ _PART = re.compile(r"(?P<word>PHẦN|Phần|CHƯƠNG|Chương|MỤC|Mục|ĐIỀ
                    r"(?P<end>\s*[.:\-–]|\s*$|\s+(?=[A-ZĐÀ-Ỹ]{2}))")
 _ROMAN = re.compile(r"(?P<num>[IVXL]{1,6})\s*[.:)\-–]\s*(?=[^\W\d_])")
 _UPPER = re.compile(r"(?P<num>[A-HJKMNOPQRSTUWYZĐ])[.)]\s+(?=[^\W\d_])")
-_NUMBERED = re.compile(r"(?P<num>\d{1,2}(?:\.\d{1,2})*)(?:(?P<sep>[.)])(?=\s|[^\W\d_]|$)|(?P<sep2>/|\s*-)(?=\s))(?!\s*\d)")
+# '1. 100% xã' is an item; '1. 2.000', '1. 15/3', '2 - 3 lần', '1/2 số xã' and a line '5. 100' (a table's cells) are not
+_NUMBERED = re.compile(r"(?P<num>\d{1,2}(?:\.\d{1,2})*)(?:(?P<sep>[.)])(?=\s|[^\W\d_]|$)(?!\s*\d+(?:[.,:/]\d|\s*$))"
+                       r"|(?P<sep2>/|\s*-)(?=\s)(?!\s*\d))")
 _LETTERED = re.compile(r"(?P<num>[a-zđ])(?P<sep>[).])(?!\d)\s*(?=\S)(?![.)])")  # 'a) 100% xã' is an item, 'a)1' not
 _PAREN = re.compile(r"\((?P<num>\d{1,2}|[a-zđ])\)\s*(?=\S)")
 _BULLET = re.compile(r"(?P<sym>[-+•–—*·∙▪◦➢❖✓])\s*(?=\S|$)")

@@ -410,3 +410,15 @@ def test_a_paragraph_of_partners_does_not_answer_who_leads():
     assert a.answer.startswith("Đoạn trích dẫn không nêu cơ quan chủ trì") and "Sở Xây dựng" in a.answer
     a = _agency("Cơ quan nào phối hợp lắp đặt trạm 5G?", [partners], 5, None)
     assert a.answer.startswith("Sở Xây dựng, Công an tỉnh (phối hợp)")
+
+
+@pytest.mark.parametrize("line,role,agency_at", [
+    ("- Đơn vị chủ trì tham mưu thực hiện: Sở Tư pháp.", "chủ trì", "Sở Tư pháp."),
+    ("Cơ quan phối hợp thực hiện nhiệm vụ này: Công an tỉnh", "phối hợp", "Công an tỉnh"),
+    ("Đơn vị chủ trì thực hiện: Sở Y tế", "chủ trì", "Sở Y tế"),
+    ("Chủ trì triển khai các nhiệm vụ: Xây dựng cơ chế thử nghiệm", None, None),  # a task, not a label
+])
+def test_a_label_line_however_long_its_noun_phrase(line, role, agency_at):
+    from khsearch.facts import label_of
+    found = label_of(line)
+    assert (found[0], line[found[1]:].strip()) == (role, agency_at) if role else found is None

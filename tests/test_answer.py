@@ -13,11 +13,11 @@ def para(text, headings=()):
 
 
 @pytest.mark.parametrize("q,kind", [
-    ("Ai ký Kế hoạch 100/KH-UBND?", "signer"),
-    ("ke hoach 74 ban hanh ngay nao", "date"),
-    ("Tỷ lệ người nghiện được dạy nghề là bao nhiêu?", "target"),
-    ("co quan nao chu tri dieu tri methadone", "agency"),
-    ("Những huyện nào được chọn?", "general"),
+    ("Ai ký Kế hoạch 172/KH-UBND về Luật Việc làm?", "signer"),
+    ("ke hoach 159 ve truyen thong giam ngheo ban hanh ngay nao", "date"),
+    ("Tỷ lệ doanh nghiệp nhỏ và vừa ứng dụng công nghệ số là bao nhiêu?", "target"),
+    ("co quan nao chu tri huong dan khen thuong dot thi dua", "agency"),
+    ("Những xã nào được hỗ trợ lúa giống?", "general"),
 ])
 def test_intent(q, kind):
     assert intent(q) == kind
@@ -25,7 +25,7 @@ def test_intent(q, kind):
 
 def test_asked_unit_reads_the_words_after_bao_nhieu():
     assert asked_unit("bao nhiêu phần trăm trường học") == "%"
-    assert asked_unit("bao nhiêu vụ ma túy trong tháng hành động").split()[0] == "vụ"  # 'động' is not 'đồng'
+    assert asked_unit("bao nhiêu vụ vi phạm trong đợt vận động") == "vụ vi phạm"  # 'động' is not 'đồng'
     assert asked_unit("bố trí bao nhiêu tỷ đồng") == "đồng"
     assert asked_unit("là bao nhiêu?") is None
 
@@ -57,30 +57,40 @@ def test_targets_value_unit_comparator_deadline():
     got = targets(para("Đến năm 2020, tỷ lệ số người nghiện có hồ sơ quản lý được điều trị đạt 80%; "
                        "mỗi năm giúp đỡ ít nhất 01 thanh niên; Nghị định số 94/2010/NĐ-CP."))
     assert [(t.value, t.unit, t.comparator) for t in got] == [("80", "%", "đạt"), ("01", "thanh niên", "ít nhất")]
-    assert got[0].deadline == "Đến năm 2020"
+    # each target reads the deadline and the words of its own clause (facts.clauses splits at ';')
+    assert [(t.deadline, t.phrase) for t in got] == [
+        ("Đến năm 2020", "Đến năm 2020, tỷ lệ số người nghiện có hồ sơ quản lý được điều trị đạt 80%"),
+        ("mỗi năm", "mỗi năm giúp đỡ ít nhất 01 thanh niên")]
+    got = targets(para("Phấn đấu đến năm 2025 đạt 90% số xã đạt tiêu chí sạch ma túy; 100% trường học tổ chức "
+                       "tuyên truyền."))
+    assert [(t.value, t.deadline, t.phrase) for t in got] == [
+        ("90", "đến năm 2025", "Phấn đấu đến năm 2025 đạt 90% số xã đạt tiêu chí sạch ma túy"),
+        ("100", "", "100% trường học tổ chức tuyên truyền.")]  # no deadline borrowed from the clause before
 
 
 def test_province_in_the_question_narrows_the_search(hash_index):
     sc = scope(hash_index, "co quan nao chu tri o khanh hoa")
     assert sc.provinces == ("Khánh Hòa",)
     assert {hash_index.paragraphs[i].doc_id for i in sc.rows} == {"khanh-hoa-2017"}
-    hits = search(hash_index, "Sở Y tế điều trị Methadone ở Cà Mau", 5)
+    hits = search(hash_index, "tập huấn cán bộ xác định tình trạng nghiện ở Cà Mau", 5)
     assert hits and all(h.document.metadata.province == "Cà Mau" for h in hits)
 
 
 def test_ask_agency_target_fact_and_refusals(hash_index):
-    a = ask(hash_index, "Ở Cà Mau, cơ quan nào tổng hợp phương án phân bổ kinh phí thực hiện Kế hoạch vào dự toán ngân sách?")
-    assert a.found and "Sở Tài chính" in a.answer and a.citations[0].section == "IV.11.a"
+    a = ask(hash_index, "Cà Mau giao cơ quan nào tổ chức thanh tra việc quản lý thuốc tân dược gây nghiện tại các "
+                        "nhà thuốc?")
+    assert a.found and "Sở Y tế" in a.answer and a.citations[0].section == "IV.4.c"
     c = a.citations[0]
     assert open(c.path, encoding="utf-8").read()[c.start:c.end] == c.text
-    a = ask(hash_index, "Năm 2017 Khánh Hòa phấn đấu bao nhiêu người nghiện ma túy được điều trị Methadone?")
-    assert a.found and "600" in a.answer and a.intent == "target"
-    a = ask(hash_index, "Ai ký Kế hoạch 50/KH-UBND của tỉnh Quảng Ninh?")
-    assert a.found and "Nguyễn Thị Hạnh" in a.answer and "Nguyễn Thị Hạnh" in a.citations[0].text
+    a = ask(hash_index, "Hằng năm Cà Mau phấn đấu ít nhất bao nhiêu phần trăm cơ quan, doanh nghiệp tại các khu công "
+                        "nghiệp xây dựng mô hình an toàn về ANTT?")
+    assert a.found and "80%" in a.answer and a.intent == "target" and a.citations[0].section == "IV.13.b"
+    a = ask(hash_index, "Kế hoạch 74/KH-UBND của Thái Bình do ai ký?")
+    assert a.found and "Lại Văn Hoàn" in a.answer and "Lại Văn Hoàn" in a.citations[0].text
     a = ask(hash_index, "Ai ký kế hoạch của Khánh Hòa?")
     assert not a.found  # the plan has no signer: say so, never guess
-    a = ask(hash_index, "Giá vé máy bay từ Hà Nội đi Đà Nẵng là bao nhiêu?")
-    assert not a.found and "Hà Nội" in a.answer
+    a = ask(hash_index, "Giá vé tàu hỏa từ Hải Phòng đi Huế là bao nhiêu?")
+    assert not a.found and "Hải Phòng" in a.answer and not a.citations
     for q in ["", "   ", "?!…", "😀😀", "x" * 10000, "\x00\x07 ma túy", "What is the weather in Paris today?"]:
         a = ask(hash_index, q)
         assert isinstance(a.found, bool) and a.answer
@@ -89,12 +99,15 @@ def test_ask_agency_target_fact_and_refusals(hash_index):
 def test_cli_ask_and_search_json_contract(hash_index, capsys):
     import json
     from khsearch.cli import main
-    assert main(["ask", "--json", "--index", str(hash_index.root), "Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?"]) == 0
+    assert main(["ask", "--json", "--index", str(hash_index.root),
+                 "Cơ quan nào chủ trì bố trí kinh phí thực hiện Kế hoạch ở Thái Bình?"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert set(out) >= {"question", "found", "answer", "citations"}
     c = out["citations"][0]
     assert set(c) >= {"doc_id", "province", "document", "section", "heading", "text", "path", "start", "end", "score"}
-    assert c["document"] == "Kế hoạch 100/KH-UBND ngày 25/10/2017"
-    assert main(["search", "--json", "--index", str(hash_index.root), "-k", "3", "xã sạch ma túy quang ninh"]) == 0
+    assert c["document"] == "Kế hoạch 74/KH-UBND ngày 11/4/2024" and c["section"] == "III.9"
+    assert out["found"] and "Sở Tài chính" in out["answer"]
+    assert main(["search", "--json", "--index", str(hash_index.root), "-k", "3",
+                 "tuyen truyen phong chong ma tuy trong truong hoc thai binh"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert len(out["hits"]) == 3 and all(h["province"] == "Quảng Ninh" for h in out["hits"])
+    assert len(out["hits"]) == 3 and all(h["province"] == "Thái Bình" for h in out["hits"])

@@ -387,3 +387,14 @@ def test_parse_arbitrary_unicode(text):
     for p in parse_paragraphs(text, "t"):
         assert p.text and p.text == p.text.strip() and p.start >= end
         end = p.end
+
+
+def test_a_numbered_item_may_start_with_a_number():
+    text = ("KẾ HOẠCH\nThử\n\nII. MỤC TIÊU\n\n1. 100% cán bộ có trình độ đại học.\n\n"
+            "2. Phấn đấu 100% xã bố trí công chức.\n\n3. 01 thanh niên mỗi xã.\n\n"
+            "Tổng số 1. 2.000 người tham gia.\n")
+    got = [(p.section, p.kind, p.text) for p in parse_paragraphs(text, "x") if p.section]
+    assert got[1:4] == [("II.1", "item", "1. 100% cán bộ có trình độ đại học."),
+                        ("II.2", "item", "2. Phấn đấu 100% xã bố trí công chức."),
+                        ("II.3", "item", "3. 01 thanh niên mỗi xã.")]
+    assert [p.section for p in parse_paragraphs("II. MỤC TIÊU\n\n1. 2.000 người\n\n5. 100\n", "x")] == ["II", "II", "II"]
