@@ -37,8 +37,9 @@ _MARKER = re.compile(r"\[\s*(\d+(?:\s*[,;]\s*\d+)*)\s*\]")
 class KhsearchRetriever(BaseRetriever):
     """The paragraphs of a khsearch index that best match a query, as LangChain Documents.
 
-    `page_content` is the verbatim paragraph; `metadata` holds every Citation field (province, document,
-    section, path, start, end, score, ...).
+    `page_content` is the paragraph with its Markdown markup masked by spaces (what a model should read);
+    `metadata` holds every Citation field (province, document, section, path, start, end, score, ...), and
+    `metadata["text"]` is the verbatim slice `open(path).read()[start:end]`.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
