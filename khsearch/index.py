@@ -303,6 +303,14 @@ def _fingerprint(path: Path, sha: str) -> str:
     return sha if not side.exists() else hashlib.sha256((sha + side.read_text(encoding="utf-8")).encode()).hexdigest()
 
 
+def _still_holds(d: Document) -> bool:
+    """Whether a document's file still holds the text it was indexed from."""
+    try:
+        return _fingerprint(Path(d.path), hashlib.sha256(Path(d.path).read_bytes()).hexdigest()) == d.sha256
+    except OSError:
+        return False
+
+
 def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
           progress: Callable[[str, int, int], None] | None = None, rebuild: bool = False,
           vectors: bool = True) -> Report:
@@ -347,7 +355,7 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
                 except IndexError_:
                     pass  # the stored terms are unreadable: every paragraph's terms are read again
         kept = dict(docs)
-        seen = {d.sha256: d.doc_id for d in kept.values()}
+        seen = {d.sha256: d.doc_id for d in kept.values() if _still_holds(d)}  # content -> the doc that has it
         files = discover(paths, report.ignored)
         for i, f in enumerate(files):
             if progress:
@@ -365,6 +373,9 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
                     continue
                 if fp in seen and seen[fp] != (prev.doc_id if prev else None):
                     report.duplicates.append((str(f), seen[fp]))
+                    if prev:  # its file now repeats another plan: its old text must not be cited from it
+                        del docs[str(f)]
+                        report.removed.append(str(f))
                     continue
                 doc_id = prev.doc_id if prev else _doc_id(f, {d.doc_id for d in docs.values()})
                 paras = parse_paragraphs(src.text, doc_id)

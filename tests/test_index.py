@@ -82,10 +82,62 @@ def test_a_changed_file_that_became_unreadable_keeps_its_indexed_version(corpus,
 
 
 def test_same_plan_twice_is_indexed_once(corpus, tmp_path):
-    shutil.copy(sorted(corpus.iterdir())[0], corpus / "copy-of-plan.txt")
-    report = build([corpus], tmp_path / "index", embedder="hash")
-    assert [Path(p).name for p, _ in report.duplicates] == ["copy-of-plan.txt"] or len(report.duplicates) == 1
-    assert len(open_index(tmp_path / "index").documents) == 3
+    """Of identical files, the first in path order is indexed and each later one reported as repeating it; an indexed
+    copy stays when a new copy sorts before it; when it is removed, the first remaining copy takes its place."""
+    original = corpus / PLANS["Cà Mau"].name
+    for name in ("a-copy.txt", "z-copy.txt"):  # one sorts before the original, one after
+        shutil.copy(original, corpus / name)
+    root = tmp_path / "index"
+
+    def duplicates(report):
+        return [(Path(p).name, same) for p, same in report.duplicates]
+    report = build([corpus], root, embedder="hash")
+    assert duplicates(report) == [(original.name, "a-copy"), ("z-copy.txt", "a-copy")]
+    assert [Path(p).name for p in report.added] == ["a-copy.txt", "quang-ninh-50-kh-ubnd-2024.txt",
+                                                    "thai-binh-74-kh-ubnd-2024.txt"]
+
+    shutil.copy(original, corpus / "0-copy.txt")
+    report = build([corpus], root, embedder="hash")
+    assert (report.added, report.removed) == ([], [])
+    assert duplicates(report) == [("0-copy.txt", "a-copy"), (original.name, "a-copy"), ("z-copy.txt", "a-copy")]
+
+    (corpus / "a-copy.txt").unlink()
+    report = build([corpus], root, embedder="hash")
+    assert [Path(p).name for p in report.removed] == ["a-copy.txt"]
+    assert [Path(p).name for p in report.added] == ["0-copy.txt"]
+    assert duplicates(report) == [(original.name, "0-copy"), ("z-copy.txt", "0-copy")]
+    assert sorted(open_index(root).documents) == ["0-copy", "quang-ninh-50-kh-ubnd-2024", "thai-binh-74-kh-ubnd-2024"]
+
+
+def _quotes_its_file(index) -> bool:
+    return all(Path(d.path).read_text(encoding="utf-8")[p.start:p.end] == p.text
+               for d in index.documents.values() for p in d.paragraphs)
+
+
+def test_a_file_that_became_a_copy_of_another_plan_leaves_the_index(tmp_path):
+    """b.txt, indexed as Quảng Ninh's plan, is overwritten with Cà Mau's (a.txt): b is reported as a duplicate of a
+    and removed, not kept with Quảng Ninh's text that its file no longer holds. Two files that swap their texts are
+    both re-read."""
+    src, root = tmp_path / "src", tmp_path / "index"
+    src.mkdir()
+    shutil.copy(PLANS["Cà Mau"], src / "a.txt")
+    shutil.copy(PLANS["Quảng Ninh"], src / "b.txt")
+    build([src], root, embedder="hash")
+    shutil.copy(src / "a.txt", src / "b.txt")
+    report = build([src], root, embedder="hash")
+    assert report.duplicates == [(str(src / "b.txt"), "a")] and report.removed == [str(src / "b.txt")]
+    index = open_index(root)
+    assert sorted(index.documents) == ["a"] and _quotes_its_file(index)
+
+    shutil.copy(PLANS["Quảng Ninh"], src / "b.txt")
+    build([src], root, embedder="hash")
+    shutil.copy(PLANS["Quảng Ninh"], src / "a.txt")
+    shutil.copy(PLANS["Cà Mau"], src / "b.txt")
+    report = build([src], root, embedder="hash")
+    index = open_index(root)
+    assert report.duplicates == [] and sorted(report.updated) == [str(src / "a.txt"), str(src / "b.txt")]
+    assert {d: index.documents[d].metadata.province for d in index.documents} == {"a": "Quảng Ninh", "b": "Cà Mau"}
+    assert _quotes_its_file(index)
 
 
 def test_clear_errors_for_missing_damaged_and_mismatched_index(corpus, tmp_path):
@@ -111,20 +163,60 @@ def test_cli_refuses_an_index_built_with_another_embedder(corpus, tmp_path):
     assert main(["search", "--index", str(root), "--embedder", "e5-small", "ma túy"]) == 1
 
 
-@pytest.mark.slow
+# `khsearch index ARGS` that stops once the new generation is half written (documents and paragraphs, no vectors,
+# no lexical arrays, no manifest), writes that folder's path to MARKER and waits there to be killed.
+HALF_WRITTEN = r'''
+import sys, time
+from pathlib import Path
+import khsearch.index as ix
+from khsearch.cli import main
+marker, real = Path(sys.argv[1]), ix._dump_jsonl
+
+def dump_then_wait(path, rows):
+    real(path, rows)
+    if Path(path).name == "paragraphs.jsonl":
+        marker.with_suffix(".tmp").write_text(str(Path(path).parent), encoding="utf-8")
+        marker.with_suffix(".tmp").replace(marker)  # the test never reads it half written
+        time.sleep(600)
+ix._dump_jsonl = dump_then_wait
+sys.exit(main(sys.argv[2:]))
+'''
+
+
 def test_sigkill_during_indexing_leaves_the_previous_index_working(corpus, tmp_path):
-    root = tmp_path / "index"
+    root, marker, log = tmp_path / "index", tmp_path / "half-written", tmp_path / "writer.stderr"
     build([corpus], root, embedder="hash")
-    before = (root / "CURRENT").read_text()
+    before = (root / "CURRENT").read_text(encoding="utf-8").strip()
+    old_docs = set(open_index(root).documents)
     for p in list(PLANS.values())[3:]:
         shutil.copy(p, corpus / p.name)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    proc = subprocess.Popen([sys.executable, "-m", "khsearch.cli", "index", str(corpus), "--index", str(root),
-                             "--embedder", "hash", "-q"], env=env, stderr=subprocess.DEVNULL)
-    time.sleep(2.0)  # parsing and tokenising two plans takes longer than this
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-c", HALF_WRITTEN, str(marker), "index", str(corpus), "--index",
+                                 str(root), "--embedder", "hash", "-q"], env=env, stderr=err)
+    try:
+        for _ in range(1200):  # at most 1,200 waits of 0.1 s for it to reach the point
+            if marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), f"the writer ended before writing paragraphs: {log.read_text(errors='replace')}"
+        half = Path(marker.read_text(encoding="utf-8"))
+        written = {p.name for p in half.iterdir()}
+        assert half.parent == root and half.name != before  # mid-write: a new generation, partly written
+        assert {"documents.jsonl", "paragraphs.jsonl"} <= written and not {"manifest.json", "vectors.faiss"} & written
+        assert (root / "CURRENT").read_text(encoding="utf-8").strip() == before
+        with pytest.raises(IndexError_, match="another 'khsearch index' is updating"):  # it holds the lock
+            build([corpus], root, embedder="hash")
+    finally:
+        proc.kill()
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+
+    idx = open_index(root)  # the old generation answers
+    assert idx.gen.name == before and set(idx.documents) == old_docs
+    hits = search(idx, "Sở Y tế chủ trì", 3)
+    assert hits and {h.paragraph.doc_id for h in hits} <= old_docs
+    report = build([corpus], root, embedder="hash")  # the next update completes and clears what the kill left
+    assert report.ok and len(report.added) == 2 and len(report.unchanged) == 3
     idx = open_index(root)
-    if (root / "CURRENT").read_text() == before:
-        assert len(idx.documents) == 3
-    assert search(idx, "Sở Y tế chủ trì", 3)
+    assert len(idx.documents) == 5 and idx.complete
+    assert not half.exists() and sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == [".lock"]
