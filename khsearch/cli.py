@@ -252,7 +252,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("index", parents=[common], help="build or update the index from plan files")
     p.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")
-    p.add_argument("--embedder", help="e5-small (default), hash, sentence-transformers:<name-or-path>")
+    p.add_argument("--embedder", help="e5-small (default), none (search by words only, nothing embedded), hash, "
+                   "sentence-transformers:<name-or-path>")
     p.add_argument("--rebuild", action="store_true", help="re-parse every file (unchanged vectors are reused)")
     p.add_argument("-q", "--quiet", action="store_true")
     p.set_defaults(run=cmd_index)

@@ -65,6 +65,19 @@ class E5Small(Embedder):
         return self._model.query(texts) if is_query else self._model.passage(texts)
 
 
+class NoVectors(Embedder):
+    """No dense ranker: the index is searched by its words alone (`--embedder none`) and nothing is embedded.
+    On the development questions the fusion of words and folded syllables ranks as well as with e5 (docs/ABLATION.md)."""
+
+    name, dim = "none", 0
+
+    def embed_batch(self, texts, is_query):
+        return np.zeros((len(texts), 0), np.float32)
+
+    def tokens(self, text: str) -> int:
+        return 0
+
+
 class HashEmbedder(Embedder):
     """Deterministic bag-of-syllables vectors; no model. For tests and for benchmark stand-ins."""
 
@@ -137,13 +150,15 @@ def _sentence_transformer(arg: str) -> SentenceTransformerEmbedder:
 
 EMBEDDERS: dict[str, Callable[[str], Embedder]] = {
     "e5-small": lambda arg: E5Small(),
+    "none": lambda arg: NoVectors(),
     "hash": lambda arg: HashEmbedder(int(arg) if arg else 256),
     "sentence-transformers": _sentence_transformer,
 }
 
 
 def get_embedder(name: str = "e5-small") -> Embedder:
-    """The embedder a name stands for: 'e5-small', 'hash[:dim]', 'sentence-transformers:<model>[?segment=1]'."""
+    """The embedder a name stands for: 'e5-small', 'none' (words only), 'hash[:dim]',
+    'sentence-transformers:<model>[?segment=1]'."""
     kind, _, arg = name.partition(":")
     if kind not in EMBEDDERS:
         raise ValueError(f"unknown embedder '{name}'; known: {', '.join(sorted(EMBEDDERS))}")

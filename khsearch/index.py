@@ -487,9 +487,9 @@ def _write(root, docs, emb, old_vectors, known, report, old_facts=None) -> Path:
     for i, k in enumerate(keys):
         if k in old_vectors:
             vecs[i] = old_vectors[k]
-        else:
+        elif emb.dim:  # '--embedder none': nothing to wait for
             pending.append(i)
-    report.embedded, report.reused = len(pending), len(searchable) - len(pending)
+    report.embedded, report.reused = len(pending), sum(k in old_vectors for k in keys)
     for p in searchable:
         if p.id not in known.rows:
             known.add(p.id, terms(p))

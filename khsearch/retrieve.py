@@ -162,7 +162,7 @@ def rankings(index: Index, query: str, rows: np.ndarray | None, rankers: tuple[s
         if len(hit):
             best, at = bm25s_topk(scores[hit], min(len(hit), depth))
             out[name] = (hit[at], best)
-    if len(cand) and "dense" in rankers:
+    if len(cand) and "dense" in rankers and index.vectors.d:  # an index built with '--embedder none' has none
         qv = _query_vector(index.embedder_name, text)[None, :]
         if rows is None:
             scores, ids = index.vectors.search(qv, min(n, depth))

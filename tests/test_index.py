@@ -220,3 +220,18 @@ def test_sigkill_during_indexing_leaves_the_previous_index_working(corpus, tmp_p
     idx = open_index(root)
     assert len(idx.documents) == 5 and idx.complete
     assert not half.exists() and sorted(p.name for p in root.iterdir() if p.name.startswith(".")) == [".lock"]
+
+
+def test_an_index_without_vectors_is_searched_by_its_words(corpus, tmp_path):
+    """'--embedder none': nothing is embedded or waited for, and the hits are those of the lexical rankers of an
+    index that has vectors."""
+    from khsearch.answer import ask
+    report = build([corpus], tmp_path / "words", embedder="none")
+    build([corpus], tmp_path / "hashed", embedder="hash")
+    words, hashed = open_index(tmp_path / "words"), open_index(tmp_path / "hashed")
+    assert report.ok and report.embedded == 0 and words.complete and words.vectors.d == 0
+    assert words.embedder_name == "none" and build([corpus], tmp_path / "words").unchanged  # it stays 'none'
+    for q in ("Sở Y tế chủ trì điều trị Methadone", "xa sach ma tuy", "kinh phí thực hiện kế hoạch"):
+        assert [h.paragraph.id for h in search(words, q, 10)] == \
+               [h.paragraph.id for h in search(hashed, q, 10, rankers=("words", "folded"))]
+    assert ask(words, "Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?").found
