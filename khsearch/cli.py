@@ -51,7 +51,7 @@ def _positive(value: str) -> int:
 def cmd_index(a) -> int:
     from tqdm import tqdm
 
-    from .index import build
+    from .index import Report, build
     bars = {}
 
     def progress(stage, done, total):
@@ -61,7 +61,8 @@ def cmd_index(a) -> int:
             if "read" in bars:
                 bars.pop("read").close()
             if done:
-                print(f"khsearch: searchable now by words; computing vectors for {done} of {total} plans",
+                names = ", ".join(report.waiting[:5]) + (f" and {done - 5} more" if done > 5 else "")
+                print(f"khsearch: searchable now by words; computing vectors for {done} of {total} plans: {names}",
                       file=sys.stderr)
             return
         if stage not in bars:
@@ -71,7 +72,8 @@ def cmd_index(a) -> int:
                                disable=None)  # no bar when stderr is a log file: the summary line has the rate
         bars[stage].update(done - bars[stage].n)
 
-    report = build(a.paths or ["corpus"], a.index, a.embedder, progress, rebuild=a.rebuild)
+    report = Report()  # filled as the update goes: the progress line names the plans still waiting for vectors
+    build(a.paths or ["corpus"], a.index, a.embedder, progress, rebuild=a.rebuild, report=report)
     for b in bars.values():
         b.close()
     for path, reason in report.failed:

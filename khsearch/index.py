@@ -66,6 +66,7 @@ class Report:
     searchable_after: float | None = None  # seconds until the update could be searched by its words
     tokens: int = 0  # embedder tokens of the passages embedded
     embed_seconds: float = 0.0
+    waiting: list[str] = field(default_factory=list)  # doc_ids searchable by words, their vectors still to come
 
     @property
     def ok(self) -> bool:
@@ -313,16 +314,17 @@ def _still_holds(d: Document) -> bool:
 
 def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
           progress: Callable[[str, int, int], None] | None = None, rebuild: bool = False,
-          vectors: bool = True) -> Report:
+          vectors: bool = True, report: Report | None = None) -> Report:
     """Index the plan files under `paths` into `root`, processing only what changed since the last run.
 
     Documents whose files still exist keep their place; those whose files are gone are removed.
     `progress(stage, done, total)` is called as files are parsed and paragraphs embedded. `rebuild`, or an
     index written by another khsearch version, re-parses every file (vectors of unchanged passages are reused).
     The update is searchable by its words before its passages are embedded and its facts read; `vectors=False`
-    stops there (`add_vectors` completes it later, e.g. in the background).
+    stops there (`add_vectors` completes it later, e.g. in the background). A `report` given is filled as the
+    run goes: a progress callback may read `report.waiting` once the update is searchable.
     """
-    t0, root, report, paths = time.perf_counter(), Path(root), Report(), list(paths)
+    t0, root, report, paths = time.perf_counter(), Path(root), report or Report(), list(paths)
     if missing := [str(p) for p in paths if not Path(p).exists()]:
         raise ValueError(f"{', '.join(missing)}: no such file or folder; nothing was indexed")
     with _writer_lock(root):
@@ -405,6 +407,7 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
         report.searchable_after = time.perf_counter() - t0
         published = Index(root, gen)
         if progress:
+            report.waiting = published.waiting
             progress("searchable", len(published.waiting), len(published.documents))
         if vectors and not published.complete:
             _complete(root, published, emb, progress, report)

@@ -117,3 +117,14 @@ def test_an_update_scores_words_as_a_build_from_scratch_does(tmp_path):
         for f in FIELDS:
             vocab = list(stored.vocab[f])
             assert [vocab[i] for i in stored.rows[p.id][f]] == (terms(p)[f] or ["∅"])
+
+
+def test_the_command_names_the_plans_still_waiting_for_vectors(tmp_path, capsys):
+    from khsearch.cli import main
+    src = _plans(tmp_path / "plans", (9, "Phát triển dữ liệu số", "Xây dựng kho dữ liệu dùng chung của tỉnh"))
+    assert main(["index", str(src), "--index", str(tmp_path / "index"), "--embedder", "hash"]) == 0
+    _plans(src, (12, "Phòng chống thiên tai", "Lắp đặt trạm quan trắc mưa lũ tại các xã vùng cao"))
+    capsys.readouterr()
+    assert main(["index", str(src), "--index", str(tmp_path / "index")]) == 0
+    said = capsys.readouterr().err
+    assert "khsearch: searchable now by words; computing vectors for 1 of 2 plans: lao-cai-12\n" in said
