@@ -61,8 +61,9 @@ def label_of(text: str) -> tuple[str, int] | None:
     found = _starts(folded[pos:], _role_phrases(("label",)))
     if not found:
         return None
-    # 'Đơn vị chủ trì tham mưu thực hiện: ...' is a label; 'Chủ trì triển khai các nhiệm vụ: ...' is a task
-    words = 6 if folded.startswith(("co quan", "don vi"), pos) else 3
+    # A label named by a noun may run on ('Đơn vị chủ trì tham mưu thực hiện: ...'); one that starts with its
+    # role verb is a task when more than three words follow ('Chủ trì triển khai các nhiệm vụ: ...')
+    words = 3 if _starts(folded[pos:], _role_phrases(("role",))) else 6
     colon = re.compile(rf"[^\W\d_\s]*(?:\s+[^\W\d_]+){{0,{words}}}?\s*:").match(folded, pos + found[1])
     return (found[0], colon.end()) if colon else None
 
