@@ -29,9 +29,9 @@ $(VENV)/.ui: $(VENV)/.core
 # Everything the tests use. torch is pinned to the CPU build first, so that sentence-transformers
 # does not pull a multi-GB CUDA build.
 $(VENV)/.test: $(VENV)/.core
-	@echo "make: installing what the tests use (torch CPU build, gradio, langchain, playwright, ...)"
+	@echo "make: installing what the tests use (torch CPU build, gradio, langchain, qdrant-client, playwright, ...)"
 	@$(PIP) 'torch==2.13.0'
-	@$(PIP) -e '.[st,ui,langchain,test]'
+	@$(PIP) -e '.[st,ui,langchain,qdrant,test]'
 	@touch $@
 
 # The index is brought up to date every time: only new or changed plans are read (about 0.3 s otherwise).

@@ -158,7 +158,7 @@ STAGES = [
     ("- faiss IndexFlatIP.search over all rows", "faiss/class_wrappers.py", "replacement_search"),
 ]
 SELF = [
-    ("- rankings() own time: scores[cand], the FAISS selector", "khsearch/retrieve.py", "rankings"),
+    ("- Index.rank() own time: scores[cand], the FAISS selector", "khsearch/index.py", "rank"),
     ("search() own time: fusion loop, sort, Hit objects", "khsearch/retrieve.py", "search"),
 ]
 
@@ -207,9 +207,9 @@ def search_synthetic(p: dict) -> dict:
     # Place names are taken out so that the unfiltered queries really search every row.
     stripped = [(strip_places(normalize(q["question"])), q.get("province")) for q in gold]
     plain = [s for s, _ in stripped if s]
-    unscoped = sum(1 for s in plain if scope(ix, s).rows is None)
+    unscoped = sum(1 for s in plain if scope(ix, s).docs is None)
     scoped = [(s, prov) for s, prov in stripped if s and prov]
-    kept = [len(scope(ix, s, prov).rows) for s, prov in scoped]
+    kept = [sum(len(ix.rows_of(d)) for d in scope(ix, s, prov).docs) for s, prov in scoped]
     no_filter = lambda s: search(ix, s, K)
     with_filter = lambda sp: search(ix, sp[0], K, province=sp[1])
     out = {"paragraphs": len(ix.paragraphs), "open_s": open_s, "underthesea_s": underthesea_s,

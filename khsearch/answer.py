@@ -9,7 +9,7 @@ from functools import lru_cache
 from .agencies import agencies_in, display_name, key
 from .facts import (LEAD_ROLES, ROLES, assignments, cells, clauses, deadlines, following_deadline, paragraph_assignments,
                     label_tasks, paragraph_by_id, preceding_task, read_unit, spans_of, targets, tasks_of)
-from .index import Index
+from .stores import Store
 from .normalize import Matcher, cues, fold, folded_terms, has_diacritics, is_vietnamese, normalize, syllables
 from .places import describe, merged_into
 from .records import Answer, Citation, Hit, Paragraph
@@ -115,17 +115,16 @@ def coverage(question: str, p: Paragraph, words: set[str] | None = None, title: 
     return len(words & have) / len(words)
 
 
-def _evidence(index: Index, question: str) -> set[str] | None:
+def _evidence(index: Store, question: str) -> set[str] | None:
     """For a question not in Vietnamese ('Which agency leads methadone treatment?'): its words that are not
     Vietnamese syllables but that the plans use ('methadone'), the only ones a paragraph can show. None
     for a Vietnamese question."""
     if is_vietnamese(question):
         return None
-    vocab = index.lexical["folded"].vocab_dict
-    return {w for w in content_words(question) if w in vocab and not is_vietnamese(w)}
+    return index.known_terms("folded", [w for w in content_words(question) if not is_vietnamese(w)])
 
 
-def ask(index: Index, question: str, province: str | None = None, k: int = 5, doc_id: str | None = None) -> Answer:
+def ask(index: Store, question: str, province: str | None = None, k: int = 5, doc_id: str | None = None) -> Answer:
     """A short answer with citations, or found=False with the reason when the plans do not say.
 
     `Answer.question` is the question as typed (normalised only for matching). A province filter that the
@@ -160,7 +159,7 @@ def _noted(a: Answer, sc, merged: bool = True) -> Answer:
     return replace(a, answer=before + a.answer + after) if before or after else a
 
 
-def _answer(index: Index, question: str, kind: str, sc, province, k: int, doc_id) -> Answer:
+def _answer(index: Store, question: str, kind: str, sc, province, k: int, doc_id) -> Answer:
     """The answer to a normalised question of a known kind within its scope."""
     where = sc.provinces[0] if sc.provinces else None
     if kind in ("signer", "date", "number", "issuer"):
@@ -589,10 +588,9 @@ def _enumeration_end(text: str, spans, chosen: tuple[int, int]) -> int:
 _NUMBER_IN_Q = re.compile(r"(\d{1,5})\s*/\s*([A-ZĐ][A-ZĐ\-]*)", re.IGNORECASE)
 
 
-def _document_fact(index: Index, question, kind, sc, where, doc_id=None) -> Answer:
+def _document_fact(index: Store, question, kind, sc, where, doc_id=None) -> Answer:
     """The plan's own signer, date, number or issuer, from its metadata, cited from where it is printed."""
-    held = None if sc.rows is None else {index.paragraphs[i].doc_id for i in sc.rows.tolist()}
-    docs = [d for d in index.documents.values() if (held is None or d.doc_id in held)
+    docs = [d for d in index.documents.values() if (sc.docs is None or d.doc_id in sc.docs)
             and (not doc_id or d.doc_id == doc_id)]
     if m := _NUMBER_IN_Q.search(question):
         same = [d for d in docs if d.metadata.number and d.metadata.number.split("/")[0] == m[1]]

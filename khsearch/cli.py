@@ -51,7 +51,8 @@ def _positive(value: str) -> int:
 def cmd_index(a) -> int:
     from tqdm import tqdm
 
-    from .index import Report, build
+    from .index import Report
+    from .stores import build
     bars = {}
 
     def progress(stage, done, total):
@@ -73,7 +74,7 @@ def cmd_index(a) -> int:
         bars[stage].update(done - bars[stage].n)
 
     report = Report()  # filled as the update goes: the progress line names the plans still waiting for vectors
-    build(a.paths or ["corpus"], a.index, a.embedder, progress, rebuild=a.rebuild, report=report)
+    build(a.paths or ["corpus"], a.index, a.embedder, progress, rebuild=a.rebuild, report=report, store=a.store)
     for b in bars.values():
         b.close()
     for path, reason in report.failed:
@@ -93,11 +94,13 @@ def cmd_index(a) -> int:
 
 
 def _open(a):
-    from .index import open_index
-    idx = open_index(a.index)
+    from .stores import address, open_index
+    idx = open_index(a.index, store=a.store)
     if getattr(a, "embedder", None) and a.embedder != idx.embedder_name:
-        raise IndexError_(f"{a.index} was built with embedder '{idx.embedder_name}', not '{a.embedder}': "
-                          f"rebuild with 'khsearch index --index {a.index} --embedder {a.embedder}'")
+        where = address(a.store, a.index)
+        raise IndexError_(f"{where} was built with embedder '{idx.embedder_name}', not '{a.embedder}': rebuild with "
+                          f"'khsearch index --{'index' if where.scheme == 'folder' else 'store'} {where} "
+                          f"--embedder {a.embedder} --rebuild'")
     return idx
 
 
@@ -222,7 +225,7 @@ def cmd_serve(a) -> int:
         a.question, a.json, a.batch, a.k, a.province, a.embedder = \
             ["Cơ quan nào chủ trì mở rộng điều trị Methadone ở Cà Mau?"], False, None, 3, None, None
         return cmd_ask(a)
-    serve(a.index, host=a.host, port=a.port, data_dir=a.data)
+    serve(a.index, host=a.host, port=a.port, data_dir=a.data, store=a.store)
     return EXIT_OK
 
 
@@ -251,6 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", default=os.environ.get("KHSEARCH_INDEX", DEFAULT_INDEX),
                         help="index folder (default: ./index or $KHSEARCH_INDEX)")
+    common.add_argument("--store", default=os.environ.get("KHSEARCH_STORE"), metavar="ADDRESS",
+                        help="where the index lives instead of --index: qdrant://HOST:PORT/COLLECTION (a Qdrant "
+                        "server or cluster), qdrant+local:PATH (qdrant-client's local mode), or a folder "
+                        "(default: $KHSEARCH_STORE)")
 
     p = sub.add_parser("index", parents=[common], help="build or update the index from plan files")
     p.add_argument("paths", nargs="*", help="files or folders (default: corpus/)")

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from .answer import coverage
 from .agencies import is_agency
 from .facts import ROLES, assignments, targets
-from .index import Index
+from .stores import Store
 from .records import Assignment, Citation, Target
 from .retrieve import best_by_plan, plans_of
 
@@ -34,7 +34,7 @@ class ComparisonRow:
                 "targets": [t.to_dict() for t in self.targets], "citations": [c.to_dict() for c in self.citations]}
 
 
-def compare(index: Index, topic: str, provinces: list[str] | None = None, per_plan: int = 3) -> list[ComparisonRow]:
+def compare(index: Store, topic: str, provinces: list[str] | None = None, per_plan: int = 3) -> list[ComparisonRow]:
     """One row per plan (of `provinces`, as users spell them, or all): who is responsible for `topic` (with
     roles), its targets, and the paragraphs. Raises ValueError naming a province that has no plan here."""
     docs, unknown = plans_of(index, provinces) if provinces else (list(index.documents.values()), [])
@@ -52,7 +52,7 @@ def compare(index: Index, topic: str, provinces: list[str] | None = None, per_pl
     return rows
 
 
-def _no_plans(index: Index, names: list[str]) -> str:
+def _no_plans(index: Store, names: list[str]) -> str:
     held = sorted({d.metadata.province for d in index.documents.values() if d.metadata.province})
     return (f"no indexed plan of {', '.join(repr(n) for n in names)}; the index holds plans of: "
             f"{', '.join(held) or 'no province'}")
@@ -69,7 +69,7 @@ def _summary(found_a, found_t) -> str:
     return "; ".join(parts) or "Có đề cập, không nêu cơ quan hay chỉ tiêu cụ thể."
 
 
-def plan_facts(index: Index, province: str | None = None, agency: str | None = None
+def plan_facts(index: Store, province: str | None = None, agency: str | None = None
                ) -> tuple[list[Assignment], list[Target]]:
     """Every assignment and target of the indexed plans, optionally of one province (as users spell it) or of one
     agency (then no targets). Raises ValueError naming a province that has no plan here."""

@@ -7,7 +7,7 @@ from functools import lru_cache
 from typing import Callable
 
 from .answer import ask
-from .index import Index
+from .stores import Store
 from .normalize import fold, loose
 from .retrieve import RANKERS, search
 
@@ -43,7 +43,7 @@ def _same_province(a: str, b: str) -> bool:
     return bool(b) and fold(a) == fold(b)
 
 
-def evaluate(index: Index, gold_lines: list[dict], progress: Callable[[int, int], None] | None = None) -> Evaluation:
+def evaluate(index: Store, gold_lines: list[dict], progress: Callable[[int, int], None] | None = None) -> Evaluation:
     """Run ask and search on every gold question and compare with its expected answer and evidence; `offsets`
     checks that every citation's offsets slice its file to its text. `progress(done, total)` after each."""
     out = Evaluation()
@@ -76,7 +76,7 @@ def _source(path: str) -> str:
         return f.read()
 
 
-def search_rank(index: Index, g: dict, k: int = 10, rankers: tuple[str, ...] = RANKERS) -> int | None:
+def search_rank(index: Store, g: dict, k: int = 10, rankers: tuple[str, ...] = RANKERS) -> int | None:
     """The rank (from 1) of the first of the k hits that holds the gold evidence in the gold province."""
     hits = search(index, g["question"], k, rankers=rankers)
     return next((i for i, h in enumerate(hits, 1) if _same_province(h.document.metadata.province or "",

@@ -18,7 +18,7 @@ except ImportError:
     raise ImportError("khsearch.langchain needs langchain-core: pip install -e '.[langchain]' in your khsearch "
                       "clone") from None
 
-from .index import Index, open_index
+from .stores import Store, open_index
 from .records import Citation
 from .retrieve import search
 
@@ -44,16 +44,16 @@ class KhsearchRetriever(BaseRetriever):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    index: Union[str, Path, Index]
+    index: Union[str, Path, Any]  # an index folder, a store address ('qdrant://...'), or an opened store
     k: int = 5
     province: Optional[str] = None
-    _loaded: Optional[Index] = PrivateAttr(default=None)
+    _loaded: Optional[Store] = PrivateAttr(default=None)
 
-    def _index(self) -> Index:
-        if isinstance(self.index, Index):
+    def _index(self) -> Store:
+        if not isinstance(self.index, (str, Path)):
             return self.index
         if self._loaded is None:
-            self._loaded = open_index(self.index)
+            self._loaded = open_index(store=str(self.index))
         return self._loaded
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:

@@ -8,10 +8,10 @@ from functools import lru_cache
 import numpy as np
 
 from .embed import get_embedder
-from .index import Index
 from .normalize import cues, expand_abbreviations, fold, folded_terms, has_diacritics, nfc, normalize, words
 from .places import MERGED_ON, absorbed, canonical, find_provinces, mentions, merged_into
-from .records import Document, Hit
+from .records import Document, Hit, Paragraph
+from .stores import Store
 
 DEPTH = 100  # how deep each ranker's list goes into the fusion
 # Scores are fused after scaling each ranker's list to [0, 1]: BM25 by its best score, so a clear lexical
@@ -23,11 +23,11 @@ KIND_WEIGHT = {"heading": 0.85, "title": 0.85, "table_header": 0.7}
 
 @dataclass(frozen=True)
 class Scope:
-    """Which plans a question is about: named provinces, the ones the index lacks, the rows to search."""
+    """Which plans a question is about: named provinces, the ones the index lacks, the plans to search."""
 
     provinces: tuple[str, ...]  # the question's provinces, else the filter's
     missing: tuple[str, ...]  # named provinces of which the index holds no plan (nor of their merger partners)
-    rows: np.ndarray | None  # None: every paragraph
+    docs: tuple[str, ...] | None  # doc_ids of the plans to search; None: every plan
     overridden: str | None = None  # a filter province the question contradicts: the question wins
 
     def note(self) -> str:
@@ -36,7 +36,7 @@ class Scope:
                 "dùng tỉnh câu hỏi nêu.") if self.overridden else ""
 
 
-def scope(index: Index, query: str, province: str | None = None, doc_id: str | None = None,
+def scope(index: Store, query: str, province: str | None = None, doc_id: str | None = None,
           year: int | None = None) -> Scope:
     """Narrow the search to the plans a filter or the question names ('ở Cà Mau', 'khanh hoa').
 
@@ -62,15 +62,14 @@ def scope(index: Index, query: str, province: str | None = None, doc_id: str | N
             _covers(p, d.metadata.province, d.metadata.date) for p in wanted)])):
         doc_id = plan.doc_id  # 'kế hoạch bảo vệ bí mật nhà nước của Nghệ An': the plan its title names
     if not (wanted or doc_id or year):
-        return Scope(tuple(named), missing, None if not missing else np.zeros(0, int), overridden)
-    keep = [d.doc_id for d in docs
-            if (not wanted or any(_covers(p, d.metadata.province, d.metadata.date) for p in wanted))
-            and (not doc_id or d.doc_id == doc_id) and (not year or d.year == year)]
-    rows = np.concatenate([index.rows_of(d) for d in keep]) if keep else np.zeros(0, int)
-    return Scope(tuple(named), missing, np.sort(rows), overridden)
+        return Scope(tuple(named), missing, None if not missing else (), overridden)
+    keep = tuple(d.doc_id for d in docs
+                 if (not wanted or any(_covers(p, d.metadata.province, d.metadata.date) for p in wanted))
+                 and (not doc_id or d.doc_id == doc_id) and (not year or d.year == year))
+    return Scope(tuple(named), missing, keep, overridden)
 
 
-def plans_of(index: Index, provinces: list[str]) -> tuple[list[Document], list[str]]:
+def plans_of(index: Store, provinces: list[str]) -> tuple[list[Document], list[str]]:
     """The indexed plans that speak for any of `provinces` (names as users type them: 'thai binh', 'TP. HCM'),
     and the names that are no province or have no plan here."""
     docs, unknown = [], []
@@ -140,87 +139,73 @@ def _query_vector(name: str, text: str) -> np.ndarray:
 RANKERS = tuple(WEIGHTS)
 
 
-def rankings(index: Index, query: str, rows: np.ndarray | None, rankers: tuple[str, ...] = RANKERS,
-             depth: int = DEPTH) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per ranker (of `rankers`): (rows, scores), best first, at most `depth` long."""
-    from bm25s.selection import topk as bm25s_topk
+def rankings(index: Store, query: str, docs: tuple[str, ...] | None, rankers: tuple[str, ...] = RANKERS,
+             depth: int | None = DEPTH) -> dict[str, tuple[list[Paragraph], np.ndarray]]:
+    """Per ranker (of `rankers`): (paragraphs, scores), best first, at most `depth` long (None: every paragraph
+    that scores), over the plans `docs` (None: all). The store ranks; both stores score the same way."""
     text = strip_places(normalize(query)) or normalize(query)
     extra = expand_abbreviations(text)
-    n = len(index.paragraphs)
-    cand = np.arange(n) if rows is None else rows
+    if docs is not None and not docs:
+        return {}
     out = {}
     fields = {"folded": folded_terms(text + " " + extra)} if "folded" in rankers else {}
     if has_diacritics(text) and "words" in rankers:
         fields["words"] = words(text + " " + extra)
     for name, q in fields.items():
-        if not q or not len(cand):
-            continue
-        # bm25s's top-k over the rows that score at all: its argpartition over all rows slows down many times
-        # over on the zeros a filter or a rare word leaves (14 ms instead of 0.5 at 100,000 rows).
-        scores = index.lexical[name].get_scores(q)
-        hit = cand[scores[cand] > 0]
-        if len(hit):
-            best, at = bm25s_topk(scores[hit], min(len(hit), depth))
-            out[name] = (hit[at], best)
-    if len(cand) and "dense" in rankers and index.vectors.d:  # an index built with '--embedder none' has none
-        qv = _query_vector(index.embedder_name, text)[None, :]
-        if rows is None:
-            scores, ids = index.vectors.search(qv, min(n, depth))
-        else:  # FAISS with a selector, not numpy: BLAS threads left spinning slow the next query's embedding
-            import faiss
-            params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(cand.astype(np.int64)))
-            scores, ids = index.vectors.search(qv, min(len(cand), depth), params=params)
-        keep = ids[0] >= 0
-        if index.pending:  # rows searchable by their words only until their vectors are in
-            keep &= ~np.isin(ids[0], np.fromiter(index.pending, int))
-        out["dense"] = (ids[0][keep], scores[0][keep])
+        if q:
+            found = index.rank(name, q, docs, depth)
+            if found[0]:
+                out[name] = found
+    if "dense" in rankers and index.dim:  # an index built with '--embedder none' has no vectors
+        out["dense"] = index.rank("dense", _query_vector(index.embedder_name, text), docs, depth)
     return out
 
 
-def search(index: Index, query: str, k: int = 10, province: str | None = None, doc_id: str | None = None,
+def search(index: Store, query: str, k: int = 10, province: str | None = None, doc_id: str | None = None,
            year: int | None = None, rankers: tuple[str, ...] = RANKERS) -> list[Hit]:
     """The k paragraphs that best answer `query`, fused from lexical and dense rankings (`rankers`: which)."""
     sc = scope(index, query, province, doc_id, year)
-    if not query.strip() or (sc.rows is not None and not len(sc.rows)):
+    if not query.strip() or (sc.docs is not None and not sc.docs):
         return []
-    docs = index.documents if sc.rows is None else {index.paragraphs[i].doc_id for i in sc.rows}
+    docs = index.documents if sc.docs is None else sc.docs
     prior = _plan_prior(index, query, docs)
-    ranked = rankings(index, _within_plan(index, _without_own_number(index, query, docs), prior), sc.rows, rankers)
+    ranked = rankings(index, _within_plan(index, _without_own_number(index, query, docs), prior), sc.docs, rankers)
     return _fused(index, ranked, prior, k)
 
 
-def best_by_plan(index: Index, topic: str, docs: list[Document], k: int = 10) -> dict[str, list[Hit]]:
+def best_by_plan(index: Store, topic: str, docs: list[Document], k: int = 10) -> dict[str, list[Hit]]:
     """The k best paragraphs of each plan of `docs` for `topic`, as a search of that plan alone ranks them, from
     one ranking of all their paragraphs: a comparison costs one search, not one per plan."""
-    rows = np.sort(np.concatenate([index.rows_of(d.doc_id) for d in docs])) if docs else np.zeros(0, int)
-    if not topic.strip() or not len(rows):
+    if not topic.strip() or not docs:
         return {}
     by_plan: dict[str, dict[str, tuple[list, list]]] = {}
-    for name, (ids, scores) in rankings(index, topic, rows, depth=len(rows)).items():
-        for i, s in zip(ids.tolist(), scores.tolist()):  # each plan's own list keeps the order of the whole one
-            found = by_plan.setdefault(index.paragraphs[i].doc_id, {}).setdefault(name, ([], []))
-            if len(found[0]) < DEPTH:
-                found[0].append(i)
-                found[1].append(s)
-    return {d: _fused(index, {name: (np.array(ids), np.array(scores)) for name, (ids, scores) in ranked.items()},
-                      {}, k) for d, ranked in by_plan.items()}
+    for name, (found, scores) in rankings(index, topic, tuple(d.doc_id for d in docs), depth=None).items():
+        for p, s in zip(found, scores.tolist()):  # each plan's own list keeps the order of the whole one
+            mine = by_plan.setdefault(p.doc_id, {}).setdefault(name, ([], []))
+            if len(mine[0]) < DEPTH:
+                mine[0].append(p)
+                mine[1].append(s)
+    return {d: _fused(index, {name: (found, np.array(scores)) for name, (found, scores) in ranked.items()}, {}, k)
+            for d, ranked in by_plan.items()}
 
 
-def _fused(index: Index, ranked: dict[str, tuple[np.ndarray, np.ndarray]], prior: dict[str, float],
+def _fused(index: Store, ranked: dict[str, tuple[list[Paragraph], np.ndarray]], prior: dict[str, float],
            k: int | None = None) -> list[Hit]:
     """The rankers' lists as one, best first: each list scaled to [0, 1], weighted, summed; headings count less,
     and paragraphs of the plan the question names (`prior`) more."""
-    fused: dict[int, float] = {}
-    parts: dict[int, dict] = {}
-    for name, (ids, scores) in ranked.items():
-        for i, s, x in zip(ids.tolist(), scores.tolist(), _scaled(name, scores).tolist()):
-            fused[i] = fused.get(i, 0.0) + WEIGHTS[name] * x
-            parts.setdefault(i, {})[name] = round(float(s), 4)
-    for i in fused:
-        fused[i] *= KIND_WEIGHT.get(index.paragraphs[i].kind, 1.0) * (1 + PLAN_WEIGHT * prior.get(index.paragraphs[i].doc_id, 0))
+    fused: dict[str, float] = {}
+    parts: dict[str, dict] = {}
+    found: dict[str, Paragraph] = {}
+    for name, (paras, scores) in ranked.items():
+        for p, s, x in zip(paras, scores.tolist(), _scaled(name, scores).tolist()):
+            fused[p.id] = fused.get(p.id, 0.0) + WEIGHTS[name] * x
+            parts.setdefault(p.id, {})[name] = round(float(s), 4)
+            found[p.id] = p
+    for i, p in found.items():
+        fused[i] *= KIND_WEIGHT.get(p.kind, 1.0) * (1 + PLAN_WEIGHT * prior.get(p.doc_id, 0))
     ceiling = (sum(WEIGHTS[name] for name in ranked) or 1.0) * (1 + PLAN_WEIGHT * bool(prior))  # first everywhere
-    return [Hit(index.paragraphs[i], index.documents[index.paragraphs[i].doc_id], fused[i] / ceiling, parts[i])
-            for i in sorted(fused, key=lambda i: -fused[i])[:k]]
+    return [Hit(found[i], index.documents[found[i].doc_id], fused[i] / ceiling, parts[i])
+            for i in sorted(fused, key=lambda i: (-fused[i], i))[:k]]
 
 
 @lru_cache(maxsize=4096)
@@ -230,7 +215,7 @@ def _title_pairs(title: str) -> frozenset[str]:
     return frozenset(t for t in folded_terms(strip_places(title)) if "_" in t and not any(c.isdigit() for c in t))
 
 
-def _plan_prior(index: Index, query: str, doc_ids) -> dict[str, float]:
+def _plan_prior(index: Store, query: str, doc_ids) -> dict[str, float]:
     """How well each plan's title matches the question, relative to the best ('trong kế hoạch kinh tế số của
     Bắc Ninh' names one of the province's plans); empty when no title shares two word pairs with it."""
     shared = {d: title_match(query, index.documents[d].metadata.title) for d in doc_ids}
@@ -251,7 +236,7 @@ def named_plan(query: str, docs: list[Document]) -> Document | None:
     return top[0] if best >= 2 and len(top) == 1 else None
 
 
-def _within_plan(index: Index, query: str, prior: dict[str, float]) -> str:
+def _within_plan(index: Store, query: str, prior: dict[str, float]) -> str:
     """The question without the words that only name its plan: once 'kế hoạch thi hành Nghị định về phòng thủ
     dân sự' has picked the plan (by its title), those words no longer tell its paragraphs apart. Kept whole when
     one plan does not stand out, or when fewer than three content words would be left."""
@@ -267,7 +252,7 @@ def _within_plan(index: Index, query: str, prior: dict[str, float]) -> str:
     return " ".join(kept) if sum(w.isalpha() for w in left) >= 3 else query
 
 
-def _without_own_number(index: Index, query: str, docs) -> str:
+def _without_own_number(index: Store, query: str, docs) -> str:
     """The question without the number and date of the one document it is scoped to ('Quyết định 2853/QĐ-UBND
     ngày 21/11/2025 ... thay thế những quyết định nào'): they picked the document; in its text they only mark
     its captions."""

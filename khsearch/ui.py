@@ -15,7 +15,8 @@ import threading
 import unicodedata
 from pathlib import Path
 
-from .index import IndexError_, add_vectors, build, open_index
+from .index import IndexError_
+from .stores import add_vectors, address, build, live_version, open_index
 from .places import find_provinces
 from .read import SUFFIXES, ReadError, read
 from .records import Answer, Citation
@@ -47,35 +48,39 @@ def _gradio():
     return gr
 
 
-def data_folder(index_path) -> Path:
-    """Where plans added on the page are saved by default: `<index>-data/` beside the index folder."""
-    index = Path(index_path).resolve()
+def data_folder(index_path, store=None) -> Path:
+    """Where plans added on the page are saved by default: `<index>-data/` beside the index folder (or the
+    local-mode folder); for a Qdrant server, `<collection>-data/` in the working folder."""
+    a = address(store, index_path)
+    if a.scheme == "qdrant":
+        return Path.cwd() / f"{a.target.rsplit('/', 1)[-1]}-data"
+    index = Path(a.target).resolve()
     return index.with_name(index.name + "-data")
 
 
 class Library:
     """The index a page serves, reopened after a plan is added, and the folder new plans are saved to."""
 
-    def __init__(self, index_path, data_dir=None):
-        self.path = Path(index_path)
-        self.data = Path(data_dir) if data_dir else data_folder(self.path)
-        self.index = open_index(self.path)
+    def __init__(self, index_path, data_dir=None, store=None):
+        self.path, self.store = Path(index_path), store
+        self.data = Path(data_dir) if data_dir else data_folder(self.path, store)
+        self.index = open_index(self.path, store=store)
         self.downloads = Path(tempfile.mkdtemp(prefix="khsearch-ui-"))  # CSV files offered for download
 
     def reopen(self):
-        self.index = open_index(self.path)
+        self.index = open_index(self.path, store=self.store)
 
     def refresh(self):
-        """Reopen the index when `khsearch index` has made another generation live since it was opened."""
+        """Reopen the index when `khsearch index` has published an update since it was opened."""
         try:
-            live = (self.path / "CURRENT").read_text(encoding="utf-8").strip()
-        except (OSError, ValueError):
+            live = live_version(self.path, store=self.store)
+        except (OSError, ValueError, IndexError_):
             return
-        if live != self.index.gen.name:
+        if live != self.index.version:
             try:
-                self.index = open_index(self.path)
-            except IndexError_:  # keep serving the generation already open
-                log.exception("cannot open the updated index at %s; still serving %s", self.path, self.index.gen.name)
+                self.reopen()
+            except IndexError_:  # keep serving the version already open
+                log.exception("cannot open the updated index at %s; still serving %s", self.path, self.index.version)
 
     def provinces(self) -> list[str]:
         return sorted({d.metadata.province for d in self.index.documents.values() if d.metadata.province})
@@ -383,7 +388,7 @@ def add_plan(lib: Library, upload, progress=None, anyway: bool = False) -> str:
         stages = {"read": "Đang đọc tệp", "searchable": "Đã tìm được theo từ"}
         report = build([saved], lib.path, None,
                        (lambda stage, done, total: progress((done, total), desc=stages.get(stage, stage)))
-                       if progress else None, vectors=False)  # searchable by its words now, vectors below
+                       if progress else None, vectors=False, store=lib.store)  # searchable now, vectors below
     except Rejected as e:
         return str(e)
     except ReadError as e:
@@ -411,19 +416,19 @@ def add_plan(lib: Library, upload, progress=None, anyway: bool = False) -> str:
     province = doc.metadata.province or "chưa nhận ra tỉnh"
     waiting = ""
     if not lib.index.complete:
-        threading.Thread(target=_complete_later, args=(lib.path,), daemon=True).start()
+        threading.Thread(target=_complete_later, args=(lib,), daemon=True).start()
         waiting = " Véc-tơ ngữ nghĩa của các đoạn mới đang được tạo; trong lúc đó tìm kiếm dựa trên từ ngữ."
     return (f"Đã thêm “{name}”: {province} — {doc.label}, {len(doc.paragraphs)} đoạn. "
             f"Có thể hỏi về kế hoạch này ngay trong thẻ Hỏi đáp.{waiting}")
 
 
-def _complete_later(root: Path) -> None:
+def _complete_later(lib: Library) -> None:
     """Vectors and facts of a plan just added, computed after it became searchable; the page picks up the
-    generation that has them on its next question (Library.refresh)."""
+    version that has them on its next question (Library.refresh)."""
     try:
-        add_vectors(root)
+        add_vectors(lib.path, store=lib.store)
     except Exception:  # another update took the lock, or it failed: the next 'khsearch index' completes it
-        log.exception("computing the vectors of %s failed", root)
+        log.exception("computing the vectors of %s failed", address(lib.store, lib.path))
 
 
 def _discard(saved: Path | None, new: bool):
@@ -484,10 +489,11 @@ CSS = """
 """
 
 
-def make_app(index_path="index", data_dir=None):
-    """The Gradio page over the index at `index_path`; new plans are saved to `data_dir` (see `data_folder`)."""
+def make_app(index_path="index", data_dir=None, store=None):
+    """The Gradio page over the index at `index_path` (or in `store`); new plans are saved to `data_dir` (see
+    `data_folder`)."""
     gr = _gradio()
-    lib = Library(index_path, data_dir)
+    lib = Library(index_path, data_dir, store)
     province_choices = lambda: [("Tất cả các tỉnh", ALL)] + [(p, p) for p in lib.provinces()]
     doc_choices = lambda: [("Tất cả văn bản", ALL)] + lib.documents()
     agency_choices = lambda: [("Tất cả cơ quan", ALL)] + [(a, a) for a in agencies(lib)]
@@ -591,11 +597,11 @@ def launch(app, host: str = HOST, port: int = PORT, block: bool = True):
     return started
 
 
-def serve(index_path="index", host: str = HOST, port: int = PORT, data_dir=None):
+def serve(index_path="index", host: str = HOST, port: int = PORT, data_dir=None, store=None):
     """Serve the page until interrupted; binds to localhost unless told otherwise."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     for noisy in ("bm25s", "httpx", "faiss.loader"):  # per-request and per-load chatter
         logging.getLogger(noisy).setLevel(logging.WARNING)
-    launch(make_app(index_path, data_dir), host, port)
+    launch(make_app(index_path, data_dir, store), host, port)

@@ -54,3 +54,18 @@ def hash_index(tmp_path_factory):
     root = tmp_path_factory.mktemp("index")
     build([CORPUS], root, embedder="hash")
     return open_index(root)
+
+
+STORES = ("folder", "qdrant+local")
+
+
+@pytest.fixture(scope="session", params=STORES)
+def store_index(request, tmp_path_factory):
+    """The index of corpus/ (model-free embedder) in each store: the tests that take it run on both."""
+    from khsearch.stores import build, open_index
+    root = tmp_path_factory.mktemp(request.param.replace("+", "-"))
+    store = None if request.param == "folder" else f"{request.param}:{root}"
+    if store:
+        pytest.importorskip("qdrant_client")
+    build([CORPUS], root, embedder="hash", store=store)
+    return open_index(root, store=store)

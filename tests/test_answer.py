@@ -68,31 +68,31 @@ def test_targets_value_unit_comparator_deadline():
         ("100", "", "100% trường học tổ chức tuyên truyền.")]  # no deadline borrowed from the clause before
 
 
-def test_province_in_the_question_narrows_the_search(hash_index):
-    sc = scope(hash_index, "co quan nao chu tri o khanh hoa")
+def test_province_in_the_question_narrows_the_search(store_index):
+    sc = scope(store_index, "co quan nao chu tri o khanh hoa")
     assert sc.provinces == ("Khánh Hòa",)
-    assert {hash_index.paragraphs[i].doc_id for i in sc.rows} == {"khanh-hoa-2017"}
-    hits = search(hash_index, "tập huấn cán bộ xác định tình trạng nghiện ở Cà Mau", 5)
+    assert sc.docs == ("khanh-hoa-2017",)
+    hits = search(store_index, "tập huấn cán bộ xác định tình trạng nghiện ở Cà Mau", 5)
     assert hits and all(h.document.metadata.province == "Cà Mau" for h in hits)
 
 
-def test_ask_agency_target_fact_and_refusals(hash_index):
-    a = ask(hash_index, "Cà Mau giao cơ quan nào tổ chức thanh tra việc quản lý thuốc tân dược gây nghiện tại các "
+def test_ask_agency_target_fact_and_refusals(store_index):
+    a = ask(store_index, "Cà Mau giao cơ quan nào tổ chức thanh tra việc quản lý thuốc tân dược gây nghiện tại các "
                         "nhà thuốc?")
     assert a.found and "Sở Y tế" in a.answer and a.citations[0].section == "IV.4.c"
     c = a.citations[0]
     assert open(c.path, encoding="utf-8").read()[c.start:c.end] == c.text
-    a = ask(hash_index, "Hằng năm Cà Mau phấn đấu ít nhất bao nhiêu phần trăm cơ quan, doanh nghiệp tại các khu công "
+    a = ask(store_index, "Hằng năm Cà Mau phấn đấu ít nhất bao nhiêu phần trăm cơ quan, doanh nghiệp tại các khu công "
                         "nghiệp xây dựng mô hình an toàn về ANTT?")
     assert a.found and "80%" in a.answer and a.intent == "target" and a.citations[0].section == "IV.13.b"
-    a = ask(hash_index, "Kế hoạch 74/KH-UBND của Thái Bình do ai ký?")
+    a = ask(store_index, "Kế hoạch 74/KH-UBND của Thái Bình do ai ký?")
     assert a.found and "Lại Văn Hoàn" in a.answer and "Lại Văn Hoàn" in a.citations[0].text
-    a = ask(hash_index, "Ai ký kế hoạch của Khánh Hòa?")
+    a = ask(store_index, "Ai ký kế hoạch của Khánh Hòa?")
     assert not a.found  # the plan has no signer: say so, never guess
-    a = ask(hash_index, "Giá vé tàu hỏa từ Hải Phòng đi Huế là bao nhiêu?")
+    a = ask(store_index, "Giá vé tàu hỏa từ Hải Phòng đi Huế là bao nhiêu?")
     assert not a.found and "Hải Phòng" in a.answer and not a.citations
     for q in ["", "   ", "?!…", "😀😀", "x" * 10000, "\x00\x07 ma túy", "What is the weather in Paris today?"]:
-        a = ask(hash_index, q)
+        a = ask(store_index, q)
         assert isinstance(a.found, bool) and a.answer
 
 

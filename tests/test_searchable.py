@@ -3,6 +3,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from khsearch.index import add_vectors, build, open_index
 from khsearch.retrieve import rankings, search
@@ -30,7 +31,8 @@ def test_new_paragraphs_are_searched_by_their_words_until_their_vectors_come(tmp
     assert index.waiting == ["lao-cai-12"]
     assert search(index, "trạm quan trắc mưa lũ", 1)[0].document.doc_id == "lao-cai-12"
     dense = rankings(index, "trạm quan trắc mưa lũ", None)["dense"][0]
-    assert len(dense) and not set(dense.tolist()) & index.pending  # a zero vector is no evidence
+    waiting = {index.paragraphs[i].id for i in index.pending}
+    assert len(dense) and not {p.id for p in dense} & waiting  # a zero vector is no evidence
 
     assert add_vectors(tmp_path / "index") == report.embedded
     index = open_index(tmp_path / "index")
@@ -76,23 +78,28 @@ def test_assignments_and_targets_are_read_once_when_indexed_and_kept_for_unchang
     assert "nhà ở" in index.facts("lao-cai-10")[0][0].task and not read[1:]
 
 
-def test_a_plan_added_on_the_page_is_searchable_before_its_vectors(tmp_path, monkeypatch):
-    import time
-
-    from khsearch import ui
+@pytest.mark.parametrize("local", [False, True], ids=["folder", "qdrant-local"])
+def test_a_plan_added_on_the_page_is_searchable_before_its_vectors(tmp_path, monkeypatch, local):
+    from khsearch import stores, ui
+    if local:
+        pytest.importorskip("qdrant_client")
+    store = f"qdrant+local:{tmp_path / 'qdrant'}" if local else None
     src = _plans(tmp_path / "corpus", (9, "Phát triển dữ liệu số", "Xây dựng kho dữ liệu dùng chung của tỉnh"))
-    build([src], tmp_path / "index", embedder="hash")
-    lib = ui.Library(tmp_path / "index", src)
+    stores.build([src], tmp_path / "index", embedder="hash", store=store)
+    lib = ui.Library(tmp_path / "index", src, store)
+    served = lib.index.version
     upload = _plans(tmp_path / "uploads", (12, "Phòng chống thiên tai", "Lắp đặt trạm quan trắc mưa lũ"))
     started = []
-    monkeypatch.setattr(ui, "_complete_later", lambda root: started.append(root))  # run it below, by hand
+    monkeypatch.setattr(ui, "_complete_later", lambda lib: started.append(lib))  # run it below, by hand
     message = ui.add_plan(lib, str(upload / "lao-cai-12.txt"))
-    assert "Đã thêm" in message and "Véc-tơ" in message and started == [tmp_path / "index"]
+    assert "Đã thêm" in message and "Véc-tơ" in message and started == [lib]
     assert search(lib.index, "trạm quan trắc mưa lũ", 1)[0].document.doc_id == "lao-cai-12"
-    assert lib.index.waiting == ["lao-cai-12"]
-    ui.add_vectors(started[0])
+    assert lib.index.waiting == ["lao-cai-12"] and lib.index.version != served
+    searchable = lib.index.version
+    ui.add_vectors(tmp_path / "index", store=store)
     lib.refresh()
-    assert lib.index.complete and lib.index.gen != started[0] / "gen-000001"
+    assert lib.index.complete and lib.index.version != searchable
+    assert lib.index.facts("lao-cai-12")[0]  # its assignments, read after it became searchable
 
 
 def test_an_update_scores_words_as_a_build_from_scratch_does(tmp_path):

@@ -1,0 +1,584 @@
+"""The index in Qdrant: the same search as the index folder, on a server or cluster (or qdrant-client's local mode).
+
+A store 'qdrant://HOST:PORT/NAME' (or 'qdrant+local:PATH', collection 'khsearch') is two collections:
+
+    NAME            one point per paragraph of every document version. Payload: `paragraph` (the record),
+                    `doc_id`, `key` (the document version, 'doc_id@update'), `n` (position in its document),
+                    `province`, `year`, `kind`, `section`, `content` (the passage's content key). Searchable
+                    paragraphs carry the sparse vectors 'words' and 'folded' (khsearch's own terms, BM25
+                    weights, Qdrant's IDF modifier) and, once embedded, the dense vector 'dense' (cosine).
+    NAME-documents  one point per document version (its record, its facts, the decoded text of a source that is
+                    not UTF-8 text) and the manifest (point MANIFEST): embedder, khsearch version, the live
+                    version of each document with its file's sha256, the versions readers must skip, the BM25
+                    length statistics.
+
+Fusion stays khsearch's own: each ranker is one Qdrant query (filtered by doc_id), fused as for the folder.
+An update writes the new versions' points under new keys while readers skip them, switches the manifest,
+then deletes the versions it replaced: a killed update leaves each document at its old or its new version.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+import uuid
+import weakref
+from collections import Counter
+from functools import lru_cache
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+
+from . import __version__
+from .embed import Embedder, get_embedder
+from .index import (EMPTY, FIELDS, FORMAT, IndexError_, Report, _atomic_write, content_key, document_facts, gather,
+                    passage, terms)
+from .parse import CONTENT_KINDS
+from .records import Assignment, Document, Paragraph, Target
+
+LOCAL_COLLECTION = "khsearch"
+MANIFEST = "00000000-0000-0000-0000-000000000000"
+BATCH = 256  # points per request
+_NS = uuid.UUID("6f0d1c2e-57a8-4b8e-9a53-6b68737263e1")
+
+
+def _client_module():
+    try:
+        import qdrant_client
+        from qdrant_client import models
+    except ImportError:
+        raise IndexError_("a Qdrant store needs qdrant-client: pip install -e '.[qdrant]' in your khsearch clone") \
+            from None
+    return qdrant_client, models
+
+
+def _point_id(text: str) -> str:
+    return str(uuid.uuid5(_NS, text))
+
+
+@lru_cache(maxsize=1 << 18)
+def term_id(term: str) -> int:
+    """A term's index in the sparse vectors: a 32-bit hash, the same in every process and on every node."""
+    return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=4).digest(), "little")
+
+
+@lru_cache(maxsize=1)
+def _bm25_parameters() -> tuple[float, float]:
+    """k1 and b of the folder's bm25s index, so that both stores score a term alike."""
+    import bm25s
+    bm = bm25s.BM25()
+    return bm.k1, bm.b
+
+
+def sparse(tokens: Sequence[str], avgdl: float | None = None) -> tuple[list[int], list[float]]:
+    """A paragraph's BM25 term weights (`avgdl` given: tf / (tf + k1·(1 − b + b·len/avgdl)), as bm25s's 'lucene'
+    method; Qdrant multiplies in the IDF), or a query's term counts (`avgdl` None)."""
+    counts = Counter(term_id(t) for t in tokens)
+    ids = sorted(counts)
+    if avgdl is None:
+        return ids, [float(counts[i]) for i in ids]
+    k1, b = _bm25_parameters()
+    norm = k1 * ((1 - b) + b * len(tokens) / avgdl)
+    return ids, [counts[i] / (counts[i] + norm) for i in ids]
+
+
+def _tokens(p: Paragraph) -> dict[str, list[str]]:
+    found = terms(p)
+    return {f: [t for t in found[f] if t] or [EMPTY] for f in FIELDS}
+
+
+def _layout(a, query: str) -> dict[str, int]:
+    """Shards and replicas of a new collection, from the address: 'qdrant://HOST:6333/plans?shards=6&replicas=2'."""
+    from urllib.parse import parse_qsl
+    names = {"shards": "shard_number", "replicas": "replication_factor"}
+    out = {}
+    for k, v in parse_qsl(query, keep_blank_values=True):
+        if k not in names or not v.isdigit() or int(v) < 1:
+            raise ValueError(f"--store {a}: '{k}={v}' is not a setting khsearch knows; give shards=N and/or "
+                             "replicas=N (whole numbers from 1)")
+        out[names[k]] = int(v)
+    return out
+
+
+class Connection:
+    """The Qdrant client of a store address, with errors that name the address and say what to do."""
+
+    def __init__(self, a):
+        qdrant_client, self.models = _client_module()
+        self.address, self.layout = a, {}
+        if a.scheme == "qdrant+local":
+            self.name, where = LOCAL_COLLECTION, str(Path(a.target).resolve())
+            if where not in _LOCAL:
+                try:
+                    _LOCAL[where] = [qdrant_client.QdrantClient(path=where), 0]
+                except RuntimeError as e:  # the folder is locked by another process
+                    raise IndexError_(f"{a}: {e}; local mode serves one process at a time: wait for the other one, "
+                                      "or use a Qdrant server (docs/SCALE.md)") from None
+            _LOCAL[where][1] += 1
+            self.client = _LOCAL[where][0]
+        else:
+            target, _, query = a.target.partition("?")
+            host, _, name = target.partition("/")
+            if not host or not name or "/" in name:
+                raise ValueError(f"--store {a}: write it as qdrant://HOST:PORT/COLLECTION")
+            self.layout = _layout(a, query)
+            self.name, where = name, f"http://{host}"
+            self.client = qdrant_client.QdrantClient(url=where, api_key=os.environ.get("QDRANT_API_KEY"), timeout=60,
+                                                     check_compatibility=False)  # a dead server: our own error
+        self.where, self.documents, self._open = where, f"{self.name}-documents", True
+
+    def call(self, what: str, fn, *args, **kwargs):
+        """`fn(*args, **kwargs)`, a connection failure told as what to do."""
+        try:
+            return fn(*args, **kwargs)
+        except (IndexError_, ValueError, KeyError, TypeError):
+            raise
+        except Exception as e:  # httpx, grpc and the client's own exceptions
+            if self.address.scheme == "qdrant+local":
+                raise
+            raise IndexError_(f"cannot {what} at Qdrant {self.where} ({e.__class__.__name__}: {str(e)[:200]}): "
+                              f"start the server or check the address given to --store (docs/SCALE.md)") from None
+
+    def exists(self) -> bool:
+        return self.call("list the collections", self.client.collection_exists, self.documents)
+
+    def manifest(self) -> dict | None:
+        if not self.exists():
+            return None
+        got = self.call("read the manifest", self.client.retrieve, self.documents, [MANIFEST], with_payload=True)
+        return got[0].payload if got else None
+
+    def write_manifest(self, manifest: dict):
+        """Store `manifest`, counting the write in its `revision` (a reader's `version`)."""
+        manifest["revision"] = manifest.get("revision", 0) + 1
+        self.call("write the manifest", self.client.upsert, self.documents,
+                  [self.models.PointStruct(id=MANIFEST, vector={}, payload=manifest)], wait=True)
+
+    def close(self):
+        """Let the client go; a local-mode folder is unlocked when its last reader or writer in this process closes."""
+        if not self._open:
+            return
+        self._open = False
+        if self.address.scheme != "qdrant+local":
+            self.client.close()
+        elif (shared := _LOCAL.get(self.where)) and shared[0] is self.client:
+            shared[1] -= 1
+            if shared[1] <= 0:
+                del _LOCAL[self.where]
+                self.client.close()
+
+
+# One client per local-mode folder in a process: local mode locks its folder, so the page's reader and the
+# update it runs after an upload share it. [client, connections open]
+_LOCAL: dict[str, list] = {}
+
+
+def _live_filter(models, manifest: dict, docs: Sequence[str] | None):
+    """Points of the live document versions: of `docs` (None: all), never of a version being written or retired."""
+    must = [models.FieldCondition(key="doc_id", match=models.MatchAny(any=list(docs)))] if docs is not None else []
+    stale = list(manifest.get("stale", ()))
+    must_not = [models.FieldCondition(key="key", match=models.MatchAny(any=stale))] if stale else []
+    return models.Filter(must=must, must_not=must_not) if must or must_not else None
+
+
+class Paragraphs(Sequence):
+    """A document's paragraphs, read from the store on first use (a store may hold millions)."""
+
+    def __init__(self, conn: Connection, key: str, count: int):
+        self._conn, self._key, self._count, self._items = conn, key, count, None
+
+    def _load(self) -> tuple[Paragraph, ...]:
+        if self._items is None:
+            m = self._conn.models
+            flt = m.Filter(must=[m.FieldCondition(key="key", match=m.MatchValue(value=self._key))])
+            found = {}
+            for point in _scroll(self._conn, self._conn.name, flt, ["paragraph", "n"]):
+                found[point.payload["n"]] = Paragraph.from_dict(point.payload["paragraph"])
+            if len(found) != self._count:
+                raise IndexError_(f"{self._conn.address}: document version {self._key} has {len(found)} of its "
+                                  f"{self._count} paragraphs; rebuild it with 'khsearch index PATHS --store "
+                                  f"{self._conn.address} --rebuild'")
+            self._items = tuple(found[n] for n in sorted(found))
+        return self._items
+
+    def __len__(self):
+        return self._count
+
+    def __getitem__(self, i):
+        return self._load()[i]
+
+    def __iter__(self):
+        return iter(self._load())
+
+
+def _scroll(conn: Connection, collection: str, flt, payload, vectors=False):
+    offset = None
+    while True:
+        points, offset = conn.call("read points", conn.client.scroll, collection, scroll_filter=flt, limit=1024,
+                                   offset=offset, with_payload=payload, with_vectors=vectors)
+        yield from points
+        if offset is None:
+            return
+
+
+class QdrantIndex:
+    """An opened Qdrant store: documents (their paragraphs read on first use), rankers as Qdrant queries."""
+
+    def __init__(self, a):
+        self.conn = Connection(a)
+        weakref.finalize(self, self.conn.close)
+        self.address = a
+        manifest = self.conn.manifest()
+        if manifest is None:
+            raise IndexError_(f"no index in {a}: build one from your plan files with "
+                              f"'khsearch index corpus --store {a}'")
+        if manifest.get("format") != FORMAT:
+            raise IndexError_(f"{a} was written by khsearch {manifest.get('khsearch')} in format "
+                              f"{manifest.get('format')}, this is format {FORMAT}: rebuild it with "
+                              f"'khsearch index PATHS --store {a} --rebuild'")
+        self.manifest = manifest
+        self.embedder_name, self.dim = manifest["embedder"], manifest["dim"]
+        self.documents = self._documents(manifest)
+        self._facts: dict[str, tuple] = {}
+
+    def _documents(self, manifest: dict) -> dict[str, Document]:
+        live = manifest["documents"]
+        ids = [_point_id(v["key"]) for v in live.values()]
+        out = {}
+        texts = _texts_folder(self.address)
+        for start in range(0, len(ids), BATCH):
+            for point in self.conn.call("read the documents", self.conn.client.retrieve, self.conn.documents,
+                                        ids[start:start + BATCH], with_payload=["document"]):
+                d = point.payload["document"]
+                entry = live[d["doc_id"]]
+                if d.get("text_path"):  # a decoded source: its UTF-8 copy, written here when this machine lacks it
+                    path = texts / Path(d["text_path"]).name
+                    if not path.exists():
+                        (got,) = self.conn.call("read a document's text", self.conn.client.retrieve,
+                                                self.conn.documents, [point.id], with_payload=["text"])
+                        path.parent.mkdir(parents=True, exist_ok=True)
+                        _atomic_write(path, got.payload["text"])
+                    d = {**d, "text_path": str(path.resolve())}
+                out[d["doc_id"]] = Document.from_dict(d, Paragraphs(self.conn, entry["key"], entry["paragraphs"]))
+        if len(out) != len(live):
+            lost = sorted(set(live) - set(out))
+            raise IndexError_(f"{self.address}: the manifest lists {len(live)} documents but {', '.join(lost[:5])} "
+                              f"{'is' if len(lost) == 1 else 'are'} missing; rebuild with 'khsearch index PATHS "
+                              f"--store {self.address} --rebuild'")
+        return out
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["revision"])
+
+    @property
+    def complete(self) -> bool:
+        return not self.manifest.get("waiting")
+
+    @property
+    def waiting(self) -> list[str]:
+        return sorted(self.manifest.get("waiting", ()))
+
+    def facts(self, doc_id: str) -> tuple[list[Assignment], list[Target]]:
+        if doc_id not in self._facts:
+            key = self.manifest["documents"][doc_id]["key"]
+            (got,) = self.conn.call("read a document's facts", self.conn.client.retrieve, self.conn.documents,
+                                    [_point_id(key)], with_payload=["facts"])
+            stored = got.payload.get("facts")
+            self._facts[doc_id] = ((list(map(lambda a: Assignment(**a), stored["assignments"])),
+                                    list(map(lambda t: Target(**t), stored["targets"])))
+                                   if stored else document_facts(self.documents[doc_id]))
+        return self._facts[doc_id]
+
+    def rank(self, ranker: str, query, docs, depth: int | None) -> tuple[list[Paragraph], np.ndarray]:
+        m = self.conn.models
+        live = self.manifest["documents"]
+        if depth is None:  # every paragraph that scores: at most all searchable ones of the plans searched
+            depth = sum(live[d]["searchable"] for d in (live if docs is None else docs) if d in live)
+        if not depth:
+            return [], np.zeros(0, np.float32)
+        if ranker == "dense":
+            vector = np.asarray(query, np.float32).tolist()
+        else:
+            ids, counts = sparse(list(query))
+            vector = m.SparseVector(indices=ids, values=counts)
+        found = self.conn.call("search", self.conn.client.query_points, self.conn.name, query=vector, using=ranker,
+                               query_filter=_live_filter(m, self.manifest, docs), limit=depth,
+                               with_payload=["paragraph", "key"]).points
+        # a version published after this store was opened is not its documents' version: reopen to see it
+        found = [p for p in found if live.get(p.payload["paragraph"]["doc_id"], {}).get("key") == p.payload["key"]]
+        return ([Paragraph.from_dict(p.payload["paragraph"]) for p in found],
+                np.array([p.score for p in found], np.float32))
+
+    def known_terms(self, ranker: str, words) -> set[str]:
+        m = self.conn.models
+        out = set()
+        for w in words:
+            hit = self.conn.call("search", self.conn.client.query_points, self.conn.name, using=ranker, limit=1,
+                                 query=m.SparseVector(indices=[term_id(w)], values=[1.0]),
+                                 query_filter=_live_filter(m, self.manifest, None)).points
+            if hit:
+                out.add(w)
+        return out
+
+
+def _texts_folder(a) -> Path:
+    """Where UTF-8 copies of decoded sources are kept on this machine."""
+    if a.scheme == "qdrant+local":
+        return Path(a.target) / "texts"
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "khsearch" / a.target.partition("?")[0].replace(":", "_").replace("/", "_")
+
+
+def open_store(a) -> QdrantIndex:
+    return QdrantIndex(a)
+
+
+def live_version(a) -> str:
+    conn = Connection(a)
+    try:
+        manifest = conn.manifest()
+        return str(manifest["revision"]) if manifest else ""
+    finally:
+        conn.close()
+
+
+# --- writing ---------------------------------------------------------------------------------------------
+
+def _create(conn: Connection, emb: Embedder):
+    m = conn.models
+    dense = {"dense": m.VectorParams(size=emb.dim, distance=m.Distance.COSINE)} if emb.dim else {}
+    conn.call("create a collection", conn.client.create_collection, conn.name, vectors_config=dense,
+              sparse_vectors_config={f: m.SparseVectorParams(modifier=m.Modifier.IDF) for f in FIELDS}, **conn.layout)
+    for key, kind in (("doc_id", m.PayloadSchemaType.KEYWORD), ("key", m.PayloadSchemaType.KEYWORD),
+                      ("province", m.PayloadSchemaType.KEYWORD), ("year", m.PayloadSchemaType.INTEGER)):
+        if conn.address.scheme != "qdrant+local":  # local mode filters by scanning and warns about indexes
+            conn.call("index a payload field", conn.client.create_payload_index, conn.name, key, kind)
+    conn.call("create a collection", conn.client.create_collection, conn.documents, vectors_config={},
+              replication_factor=conn.layout.get("replication_factor"))
+
+
+def _delete_versions(conn: Connection, keys: Sequence[str]):
+    """Remove every point of the document versions `keys` (idempotent)."""
+    m = conn.models
+    for start in range(0, len(keys), BATCH):
+        part = list(keys[start:start + BATCH])
+        conn.call("delete points", conn.client.delete, conn.name, points_selector=m.FilterSelector(
+            filter=m.Filter(must=[m.FieldCondition(key="key", match=m.MatchAny(any=part))])), wait=True)
+        conn.call("delete points", conn.client.delete, conn.documents,
+                  points_selector=m.PointIdsList(points=[_point_id(k) for k in part]), wait=True)
+
+
+def _old_vectors(conn: Connection, key: str) -> dict[str, list[float]]:
+    """The dense vectors of a document version by content key, for its next version to reuse."""
+    m = conn.models
+    flt = m.Filter(must=[m.FieldCondition(key="key", match=m.MatchValue(value=key))])
+    return {p.payload["content"]: p.vector["dense"] for p in _scroll(conn, conn.name, flt, ["content"], ["dense"])
+            if p.vector and "dense" in p.vector}
+
+
+def _points(conn: Connection, d: Document, key: str, avgdl: dict, reuse: dict) -> tuple[list, dict, int]:
+    """A document version's paragraph points; also its term counts per field and how many vectors it reused."""
+    m = conn.models
+    points, lengths, reused = [], dict.fromkeys(FIELDS, 0), 0
+    for n, p in enumerate(d.paragraphs):
+        vector = {}
+        if p.kind in CONTENT_KINDS:
+            for f, tokens in _tokens(p).items():
+                ids, weights = sparse(tokens, avgdl[f])
+                vector[f] = m.SparseVector(indices=ids, values=weights)
+                lengths[f] += len(tokens)
+            if (old := reuse.get(content_key(p))) is not None:
+                vector["dense"], reused = old, reused + 1
+        points.append(m.PointStruct(id=_point_id(f"{key}:{n}"), vector=vector, payload={
+            "paragraph": p.to_dict(), "doc_id": d.doc_id, "key": key, "n": n, "province": d.metadata.province,
+            "year": d.year, "kind": p.kind, "section": p.section, "content": content_key(p)}))
+    return points, lengths, reused
+
+
+def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], None] | None = None,
+                rebuild: bool = False, vectors: bool = True, report: Report | None = None) -> Report:
+    """Index the plan files under `paths` into the Qdrant store `a`, as `khsearch.index.build` does a folder."""
+    t0, report, paths = time.perf_counter(), report or Report(), list(paths)
+    if missing := [str(p) for p in paths if not Path(p).exists()]:
+        raise ValueError(f"{', '.join(missing)}: no such file or folder; nothing was indexed")
+    conn = Connection(a)
+    try:
+        old = conn.manifest()
+        if old is not None and old.get("format") != FORMAT:
+            raise IndexError_(f"{a} holds an index of format {old.get('format')}, this khsearch writes format "
+                              f"{FORMAT}: index into another collection, or delete this one")
+        emb = embedder if isinstance(embedder, Embedder) else get_embedder(
+            embedder or (old["embedder"] if old else "e5-small"))
+        if old is not None and old["embedder"] != emb.name:
+            raise IndexError_(f"{a} holds vectors of embedder '{old['embedder']}', not '{emb.name}': index into "
+                              f"another collection, or delete this one first")
+        if old is None:
+            old = create(conn, emb)
+        rebuild = rebuild or old.get("khsearch", __version__) != __version__
+        if old["stale"]:  # an update was killed before it finished: its points, or those it retired, are left
+            _delete_versions(conn, old["stale"])
+            old["stale"] = []
+            conn.write_manifest(old)
+        indexed = [Document.from_dict(_record(conn, v["key"]), ()) for v in old["documents"].values()]
+        texts = _texts_folder(a)
+        docs = gather(paths, indexed, rebuild, report, lambda doc_id, fp, text: _save_text(texts, doc_id, fp, text),
+                      progress)
+        changed = [docs[p] for p in report.added + report.updated]
+        gone = set(old["documents"]) - {d.doc_id for d in docs.values()}
+        if not (changed or gone):
+            if old["waiting"] and vectors:  # an earlier run stopped before its vectors and facts
+                report.embedded = _complete(conn, old, emb, progress, report)
+            report.seconds = time.perf_counter() - t0
+            return report
+        avgdl = old["avgdl"] if old["avgdl"] and not rebuild else _average_lengths(docs.values())
+        reuse = (lambda key: _old_vectors(conn, key)) if emb.dim else (lambda key: {})
+        manifest = publish(conn, old, changed, gone, avgdl, reuse, report)
+        report.searchable_after = time.perf_counter() - t0
+        _remove_unused_texts(texts, list(docs.values()))
+        if progress:
+            report.waiting = manifest["waiting"]
+            progress("searchable", len(manifest["waiting"]), len(manifest["documents"]))
+        if vectors and manifest["waiting"]:
+            _complete(conn, manifest, emb, progress, report)
+    finally:
+        conn.close()
+    report.seconds = time.perf_counter() - t0
+    return report
+
+
+def create(conn: Connection, emb: Embedder) -> dict:
+    """Make the store's two collections; the manifest of an empty index."""
+    _create(conn, emb)
+    return {"format": FORMAT, "embedder": emb.name, "dim": emb.dim, "serial": 0, "documents": {}, "stale": [],
+            "waiting": [], "lengths": {f: 0 for f in FIELDS}, "avgdl": {}}
+
+
+def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str], avgdl: dict[str, float],
+            reuse: Callable[[str], dict], report: Report) -> dict:
+    """Write a new version of each `changed` document, make them and the removal of `gone` live in one manifest
+    write, then delete the versions they replace; returns the new manifest. `reuse(key)` gives the dense vectors
+    of a document's live version by content key (its unchanged passages keep them)."""
+    serial = old["serial"] + 1
+    keys = {d.doc_id: f"{d.doc_id}@{serial}" for d in changed}
+    lengths = dict(old["lengths"])
+    for doc_id in [*gone, *(d.doc_id for d in changed if d.doc_id in old["documents"])]:
+        for f in FIELDS:
+            lengths[f] -= old["documents"][doc_id]["lengths"][f]
+    old["stale"] = list(keys.values())
+    conn.write_manifest(old)  # readers skip these versions until they are live
+    live = {k: v for k, v in old["documents"].items() if k not in gone}
+    for d in changed:
+        before = old["documents"].get(d.doc_id)
+        points, counted, reused = _points(conn, d, keys[d.doc_id], avgdl, reuse(before["key"]) if before else {})
+        searchable = sum(p.kind in CONTENT_KINDS for p in d.paragraphs)
+        report.reused += reused
+        report.embedded += searchable - reused if old["dim"] else 0
+        for start in range(0, len(points), BATCH):
+            conn.call("write points", conn.client.upsert, conn.name, points[start:start + BATCH], wait=True)
+        payload = {"document": d.to_dict()}
+        if d.text_path:
+            payload["text"] = Path(d.text_path).read_text(encoding="utf-8")
+        conn.call("write a document", conn.client.upsert, conn.documents, [conn.models.PointStruct(
+            id=_point_id(keys[d.doc_id]), vector={}, payload=payload)], wait=True)
+        for f in FIELDS:
+            lengths[f] += counted[f]
+        live[d.doc_id] = {"key": keys[d.doc_id], "path": d.path, "sha256": d.sha256, "paragraphs": len(d.paragraphs),
+                          "lengths": counted, "searchable": searchable}
+    retired = [old["documents"][x]["key"] for x in [*gone, *keys] if x in old["documents"]]
+    manifest = {**old, "khsearch": __version__, "serial": serial, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "documents": dict(sorted(live.items())), "stale": retired, "lengths": lengths, "avgdl": avgdl,
+                "waiting": sorted({*(x for x in old["waiting"] if x in live), *keys})}
+    conn.write_manifest(manifest)  # the switch: readers see the new versions from here on
+    _delete_versions(conn, retired)
+    manifest["stale"] = []
+    conn.write_manifest(manifest)
+    return manifest
+
+
+def _average_lengths(docs) -> dict[str, float]:
+    """Average terms per searchable paragraph, by field, over the documents the update leaves: what BM25's length
+    normalisation divides by. Set by the first build (and each --rebuild), then kept, so that the weights of the
+    points already stored stay comparable with those written later."""
+    total, count = dict.fromkeys(FIELDS, 0), 0
+    for d in docs:
+        for p in d.paragraphs:
+            if p.kind in CONTENT_KINDS:
+                count += 1
+                for f, tokens in _tokens(p).items():
+                    total[f] += len(tokens)
+    return {f: total[f] / count if count else 1.0 for f in FIELDS}
+
+
+def _record(conn: Connection, key: str) -> dict:
+    got = conn.call("read a document", conn.client.retrieve, conn.documents, [_point_id(key)],
+                    with_payload=["document"])
+    if not got:
+        raise IndexError_(f"{conn.address}: document version {key} is listed in the manifest but missing; rebuild "
+                          f"with 'khsearch index PATHS --store {conn.address} --rebuild'")
+    return got[0].payload["document"]
+
+
+def _save_text(folder: Path, doc_id: str, fingerprint: str, text: str) -> str:
+    path = folder / f"{doc_id}-{fingerprint[:12]}.txt"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        _atomic_write(path, text)
+    return str(path.resolve())
+
+
+def _remove_unused_texts(folder: Path, docs):
+    used = {d.text_path for d in docs if d.text_path}
+    for t in folder.glob("*.txt") if folder.is_dir() else ():
+        if str(t.resolve()) not in used:
+            t.unlink(missing_ok=True)
+
+
+def complete_store(a, progress=None) -> int:
+    conn = Connection(a)
+    try:
+        manifest = conn.manifest()
+        if manifest is None:
+            raise IndexError_(f"no index in {a}: build one with 'khsearch index corpus --store {a}'")
+        return _complete(conn, manifest, get_embedder(manifest["embedder"]), progress) if manifest["waiting"] else 0
+    finally:
+        conn.close()
+
+
+def _complete(conn: Connection, manifest: dict, emb: Embedder, progress, report: Report | None = None) -> int:
+    """Embed the paragraphs of the waiting documents that have no vector yet, store those documents' facts, and
+    take them off `waiting`; returns how many paragraphs were embedded. Killed half-way, it goes on from there."""
+    m = conn.models
+    live = manifest["documents"]
+    todo = []
+    if emb.dim:
+        for doc_id in manifest["waiting"]:
+            flt = m.Filter(must=[m.FieldCondition(key="key", match=m.MatchValue(value=live[doc_id]["key"]))],
+                           must_not=[m.HasVectorCondition(has_vector="dense")])
+            todo += [p for p in _scroll(conn, conn.name, flt, ["paragraph"])
+                     if p.payload["paragraph"]["kind"] in CONTENT_KINDS]
+    texts = [passage(Paragraph.from_dict(p.payload["paragraph"])) for p in todo]
+    tokens = [emb.tokens(x) for x in texts] if texts and (progress or report) else [0] * len(texts)
+    done, t = 0, time.perf_counter()
+    for start in range(0, len(todo), BATCH):
+        part = slice(start, start + BATCH)
+        vecs = emb.passages(texts[part])
+        conn.call("write vectors", conn.client.update_vectors, conn.name, [
+            m.PointVectors(id=p.id, vector={"dense": np.asarray(v, np.float32).tolist()})
+            for p, v in zip(todo[part], vecs)], wait=True)
+        done += sum(tokens[part])
+        if progress:
+            progress("embed", done, sum(tokens))
+    if report:
+        report.tokens, report.embed_seconds = sum(tokens), time.perf_counter() - t
+    for doc_id in list(manifest["waiting"]):
+        key = live[doc_id]["key"]
+        found_a, found_t = document_facts(Document.from_dict(_record(conn, key), Paragraphs(
+            conn, key, live[doc_id]["paragraphs"])))
+        conn.call("write facts", conn.client.set_payload, conn.documents, {"facts": {
+            "assignments": [x.to_dict() for x in found_a], "targets": [x.to_dict() for x in found_t]}},
+            points=[_point_id(key)], wait=True)
+        manifest["waiting"] = [x for x in manifest["waiting"] if x != doc_id]
+        conn.write_manifest(manifest)
+    return len(todo)

@@ -1,0 +1,269 @@
+"""The two stores: an index folder and a Qdrant collection (qdrant-client's local mode) rank, answer, update and
+survive a kill alike. The search and answer tests of test_answer, test_compare and test_places also run on both
+(the `store_index` fixture)."""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import CORPUS, PLANS, ROOT
+
+pytest.importorskip("qdrant_client")
+
+from khsearch.answer import ask  # noqa: E402
+from khsearch.cli import main  # noqa: E402
+from khsearch.index import IndexError_  # noqa: E402
+from khsearch.retrieve import search  # noqa: E402
+from khsearch.stores import address, build, open_index  # noqa: E402
+
+DEV = ROOT.parent / "shared" / "eval" / "dev.jsonl"
+GOLD = ROOT / "tests" / "gold.jsonl"
+
+
+def _questions() -> list[dict]:
+    """Questions on the seed plans: ../shared/eval/dev.jsonl when it is beside this checkout, and tests/gold.jsonl.
+    They measure how alike the two stores rank, not how well."""
+    rows = [json.loads(l) for path in (DEV, GOLD) if path.exists() for l in path.read_text(encoding="utf-8").splitlines()
+            if l.strip()]
+    return [r for r in rows if r.get("question")]
+
+
+def agreement(a, b, questions) -> tuple[float, list[str]]:
+    """Share of the folder's top-10 paragraphs the other store also returns, and the questions whose answers or
+    cited paragraphs differ."""
+    shared = total = 0
+    differ = []
+    for q in questions:
+        top_a = [h.paragraph.id for h in search(a, q["question"], 10, q.get("province"))]
+        top_b = [h.paragraph.id for h in search(b, q["question"], 10, q.get("province"))]
+        shared, total = shared + len(set(top_a) & set(top_b)), total + len(top_a)
+        x, y = ask(a, q["question"], q.get("province")), ask(b, q["question"], q.get("province"))
+        if (x.found, x.answer, [c.paragraph_id for c in x.citations]) != \
+                (y.found, y.answer, [c.paragraph_id for c in y.citations]):
+            differ.append(q.get("id", q["question"]))
+    return shared / max(total, 1), differ
+
+
+def test_both_stores_rank_and_answer_alike(tmp_path):
+    folder, local = tmp_path / "index", f"qdrant+local:{tmp_path / 'qdrant'}"
+    build([CORPUS], folder, embedder="hash")
+    build([CORPUS], embedder="hash", store=local)
+    a, b = open_index(folder), open_index(store=local)
+    assert set(a.documents) == set(b.documents) and b.complete and b.dim == a.dim
+    for d in a.documents:
+        assert [p.to_dict() for p in a.documents[d].paragraphs] == [p.to_dict() for p in b.documents[d].paragraphs]
+        assert a.facts(d) == b.facts(d)
+    overlap, differ = agreement(a, b, _questions())
+    assert overlap >= 0.95 and not differ, (overlap, differ)
+    hit = search(b, "Sở Y tế chủ trì điều trị Methadone", 1, province="Cà Mau")[0]
+    source = Path(hit.citation().path).read_text(encoding="utf-8")
+    assert source[hit.paragraph.start:hit.paragraph.end] == hit.paragraph.text  # cited from its file
+
+
+@pytest.mark.slow
+def test_both_stores_rank_and_answer_alike_with_the_real_embedder(tmp_path):
+    from khsearch.embed import get_embedder
+    e5 = get_embedder("e5-small")
+    seen = {}
+
+    class Once(type(e5)):  # the same vectors for both stores, each passage embedded once
+        def __init__(self):
+            self.__dict__.update(e5.__dict__)
+
+        def passages(self, texts, progress=None):
+            todo = [t for t in dict.fromkeys(texts) if t not in seen]
+            seen.update(zip(todo, e5.passages(todo))) if todo else None
+            return __import__("numpy").array([seen[t] for t in texts], dtype="float32").reshape(len(texts), e5.dim)
+
+    folder, local = tmp_path / "index", f"qdrant+local:{tmp_path / 'qdrant'}"
+    build([CORPUS], folder, embedder=Once())
+    build([CORPUS], embedder=Once(), store=local)
+    a, b = open_index(folder), open_index(store=local)
+    assert a.embedder_name == b.embedder_name == "e5-small"
+    overlap, differ = agreement(a, b, _questions())
+    print(f"top-10 overlap between the stores: {overlap:.3f} on {len(_questions())} questions")
+    assert overlap >= 0.95 and not differ, (overlap, differ)
+
+
+def _points(store: str) -> dict[str, int]:
+    """Points per document version in a local-mode store, read past khsearch."""
+    from qdrant_client import QdrantClient
+    client = QdrantClient(path=address(store).target)
+    try:
+        out: dict[str, int] = {}
+        offset = None
+        while True:
+            got, offset = client.scroll("khsearch", limit=1000, offset=offset, with_payload=["key"])
+            for p in got:
+                out[p.payload["key"]] = out.get(p.payload["key"], 0) + 1
+            if offset is None:
+                return out
+    finally:
+        client.close()
+
+
+def _plans(folder: Path, names) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for p in names:
+        shutil.copy(PLANS[p], folder / PLANS[p].name)
+    return folder
+
+
+def test_an_update_rewrites_only_what_changed(tmp_path):
+    src = _plans(tmp_path / "plans", ["Cà Mau", "Quảng Ninh", "Khánh Hòa"])
+    store = f"qdrant+local:{tmp_path / 'qdrant'}"
+    first = build([src], embedder="hash", store=store)
+    assert len(first.added) == 3 and first.embedded > 0 and first.reused == 0
+    ca_mau = src / PLANS["Cà Mau"].name
+    ca_mau.write_text(ca_mau.read_text(encoding="utf-8").replace(
+        "Sở Y tế", "Sở Y tế và Trung tâm kiểm soát bệnh tật", 1), encoding="utf-8")
+    (src / PLANS["Khánh Hòa"].name).unlink()
+    _plans(src, ["Thái Bình"])
+
+    report = build([src], store=store)  # the embedder the store was built with
+    assert (len(report.added), len(report.updated), len(report.removed), len(report.unchanged)) == (1, 1, 1, 1)
+    idx = open_index(store=store)
+    assert set(idx.documents) == {"ca-mau-100-kh-ubnd-2017", "quang-ninh-50-kh-ubnd-2024", "thai-binh-74-kh-ubnd-2024"}
+    assert report.reused > 0 and report.embedded < sum(len(d.paragraphs) for d in idx.documents.values())
+    assert "Trung tâm kiểm soát bệnh tật" in search(idx, "Trung tâm kiểm soát bệnh tật", 1)[0].paragraph.text
+    assert not search(idx, "Khánh Hòa", 10, province="Khánh Hòa")
+    held = _points_after_closing(idx, store)
+    live = idx.manifest["documents"]  # one version per document, every paragraph once: nothing left behind
+    assert held == {v["key"]: v["paragraphs"] for v in live.values()}
+    assert build([src], store=store).unchanged and _points(store) == held
+
+
+def _points_after_closing(idx, store):
+    idx.conn.close()  # local mode: one client per folder; the test reads the points with its own
+    return _points(store)
+
+
+# `khsearch index ARGS` on a local-mode store that stops once 40 of a document's new points are written (8
+# points a request), writes MARKER and waits there to be killed.
+HALF_WRITTEN = r'''
+import sys, time
+from pathlib import Path
+import khsearch.qdrant as q
+from khsearch.cli import main
+marker, calls = Path(sys.argv[1]), []
+q.BATCH = 8
+
+def upsert_then_wait(conn_call):
+    def call(what, fn, *args, **kwargs):
+        if what == "write points":
+            calls.append(1)
+            if len(calls) == 6:  # five requests written
+                marker.write_text("half", encoding="utf-8")
+                time.sleep(600)
+        return conn_call(what, fn, *args, **kwargs)
+    return call
+real = q.Connection.__init__
+def init(self, a):
+    real(self, a)
+    self.call = upsert_then_wait(self.call)
+q.Connection.__init__ = init
+sys.exit(main(sys.argv[2:]))
+'''
+
+
+def test_sigkill_during_an_update_leaves_each_document_whole(tmp_path):
+    src = _plans(tmp_path / "plans", ["Cà Mau", "Quảng Ninh"])
+    store = f"qdrant+local:{tmp_path / 'qdrant'}"
+    build([src], embedder="hash", store=store)
+    before = _points(store)
+    ca_mau = src / PLANS["Cà Mau"].name
+    original = ca_mau.read_text(encoding="utf-8")
+    ca_mau.write_text(original.replace("ma túy", "ma túy Quokka"), encoding="utf-8")
+    marker, log = tmp_path / "half-written", tmp_path / "writer.stderr"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with open(log, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-c", HALF_WRITTEN, str(marker), "index", str(src), "--store", store,
+                                 "-q"], env=env, stderr=err)
+    try:
+        for _ in range(1200):
+            if marker.exists() or proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert marker.exists(), f"the writer ended before its sixth request: {log.read_text(errors='replace')}"
+        with pytest.raises(IndexError_, match="one process at a time"):  # local mode: the writer holds the folder
+            build([src], store=store)
+    finally:
+        proc.kill()
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+
+    half = {k: n for k, n in _points(store).items() if k not in before}
+    assert list(half.values()) == [40]  # five requests of Cà Mau's new version were written, then the kill
+    idx = open_index(store=store)  # each document answers at its old version, the new one is skipped
+    found, _ = idx.rank("folded", ["quokka"], None, 100)  # the store's own ranker, before any fusion
+    assert not found and not [h for h in search(idx, "ma túy Quokka", 20) if "Quokka" in h.paragraph.text]
+    assert [p.text for p in idx.documents["ca-mau-100-kh-ubnd-2017"].paragraphs] == \
+        [p.text for p in _paragraphs(original)]
+    idx.conn.close()
+
+    ca_mau.write_text(original, encoding="utf-8")  # back as it was: the half-written version must still go
+    _plans(src, ["Thái Bình"])
+    report = build([src], store=store)
+    assert report.ok and len(report.added) == 1 and len(report.unchanged) == 2
+    idx = open_index(store=store)
+    assert idx.complete and len(idx.documents) == 3
+    live = {v["key"]: v["paragraphs"] for v in idx.manifest["documents"].values()}
+    assert _points_after_closing(idx, store) == live
+
+    ca_mau.write_text(original.replace("ma túy", "ma túy Quokka"), encoding="utf-8")
+    build([src], store=store)
+    assert any("Quokka" in h.paragraph.text for h in search(open_index(store=store), "ma túy Quokka", 5))
+
+
+def _paragraphs(text: str):
+    from khsearch.parse import parse_paragraphs
+    return parse_paragraphs(text, "ca-mau-100-kh-ubnd-2017")
+
+
+def test_the_command_line_takes_a_store(tmp_path, capsys):
+    store = f"qdrant+local:{tmp_path / 'qdrant'}"
+    src = _plans(tmp_path / "plans", ["Cà Mau"])
+    assert main(["index", str(src), "--store", store, "--embedder", "hash", "-q"]) == 0
+    capsys.readouterr()
+    assert main(["ask", "--json", "--store", store, "Cà Mau giao cơ quan nào chủ trì điều trị Methadone?"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["found"] and out["citations"][0]["province"] == "Cà Mau"
+    assert main(["facts", "--store", store, "--agency", "Sở Y tế"]) == 0
+    assert "Sở Y tế" in capsys.readouterr().out
+
+
+def test_a_server_address_gives_the_layout_of_a_new_collection():
+    from khsearch.qdrant import Connection
+    assert Connection(address("qdrant://db:6333/plans?shards=6&replicas=2")).layout == \
+        {"shard_number": 6, "replication_factor": 2}
+    assert Connection(address("qdrant://db:6333/plans")).layout == {}
+    with pytest.raises(ValueError, match="shards=N"):
+        Connection(address("qdrant://db:6333/plans?shard=6"))
+
+
+def test_an_unreachable_server_is_named_with_what_to_do(tmp_path, capsys):
+    assert main(["search", "--store", "qdrant://127.0.0.1:9/plans", "ma túy"]) == 1
+    err = capsys.readouterr().err
+    assert "http://127.0.0.1:9" in err and "start the server" in err
+    assert main(["index", str(CORPUS), "--store", "qdrant://127.0.0.1:9/plans", "--embedder", "hash"]) == 1
+    assert "http://127.0.0.1:9" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("text, scheme, target", [
+    (None, "folder", "index"), ("my-index", "folder", "my-index"), ("qdrant://db:6333/plans", "qdrant", "db:6333/plans"),
+    ("qdrant+local:/data/q", "qdrant+local", "/data/q"), ("C:\\index", "folder", "C:\\index")])
+def test_store_addresses(text, scheme, target):
+    a = address(text)
+    assert (a.scheme, a.target) == (scheme, target)
+    assert text is None or str(a) == text
+
+
+@pytest.mark.parametrize("text", ["qdrant+cloud:x", "qdrant://", "qdrant+local:"])
+def test_a_bad_address_says_how_to_write_one(text):
+    with pytest.raises(ValueError, match="qdrant://"):
+        address(text)
