@@ -433,7 +433,7 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
             report.seconds = time.perf_counter() - t0
             return report
         avgdl = old["avgdl"] if old["avgdl"] and not rebuild else _average_lengths(docs.values())
-        reuse = (lambda key: _old_vectors(conn, key)) if emb.dim else (lambda key: {})
+        reuse = lambda d, key: _old_vectors(conn, key) if key and emb.dim else {}
         manifest = publish(conn, old, changed, gone, avgdl, reuse, report)
         report.searchable_after = time.perf_counter() - t0
         _remove_unused_texts(texts, list(docs.values()))
@@ -456,10 +456,10 @@ def create(conn: Connection, emb: Embedder) -> dict:
 
 
 def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str], avgdl: dict[str, float],
-            reuse: Callable[[str], dict], report: Report) -> dict:
+            reuse: Callable[[Document, str | None], dict], report: Report) -> dict:
     """Write a new version of each `changed` document, make them and the removal of `gone` live in one manifest
-    write, then delete the versions they replace; returns the new manifest. `reuse(key)` gives the dense vectors
-    of a document's live version by content key (its unchanged passages keep them)."""
+    write, then delete the versions they replace; returns the new manifest. `reuse(document, live key or None)`
+    gives dense vectors by content key that the document's passages keep (those of its live version)."""
     serial = old["serial"] + 1
     keys = {d.doc_id: f"{d.doc_id}@{serial}" for d in changed}
     lengths = dict(old["lengths"])
@@ -471,7 +471,7 @@ def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str]
     live = {k: v for k, v in old["documents"].items() if k not in gone}
     for d in changed:
         before = old["documents"].get(d.doc_id)
-        points, counted, reused = _points(conn, d, keys[d.doc_id], avgdl, reuse(before["key"]) if before else {})
+        points, counted, reused = _points(conn, d, keys[d.doc_id], avgdl, reuse(d, before and before["key"]))
         searchable = sum(p.kind in CONTENT_KINDS for p in d.paragraphs)
         report.reused += reused
         report.embedded += searchable - reused if old["dim"] else 0
