@@ -32,8 +32,8 @@ import numpy as np
 
 from . import __version__
 from .embed import Embedder, get_embedder
-from .index import (EMPTY, FIELDS, FORMAT, IndexError_, Report, _atomic_write, content_key, document_facts, gather,
-                    passage, terms)
+from .index import (EMPTY, FIELDS, FORMAT, IndexError_, Report, _atomic_write, _remove_unused_texts, _save_text,
+                    content_key, document_facts, gather, passage, terms)
 from .parse import CONTENT_KINDS
 from .records import Assignment, Document, Paragraph, Target
 
@@ -137,6 +137,12 @@ class Connection:
         except Exception as e:  # httpx, grpc and the client's own exceptions
             if self.address.scheme == "qdrant+local":
                 raise
+            from qdrant_client.http.exceptions import UnexpectedResponse
+            if isinstance(e, UnexpectedResponse):  # the server is there and refused
+                hint = ("set QDRANT_API_KEY to a key the server accepts" if e.status_code in (401, 403) else
+                        "see the server's log")
+                raise IndexError_(f"Qdrant at {self.where} refused to {what} (HTTP {e.status_code}: "
+                                  f"{e.content[:200].decode('utf-8', 'replace')}): {hint}") from None
             raise IndexError_(f"cannot {what} at Qdrant {self.where} ({e.__class__.__name__}: {str(e)[:200]}): "
                               f"start the server or check the address given to --store (docs/SCALE.md)") from None
 
@@ -246,7 +252,7 @@ class QdrantIndex:
         live = manifest["documents"]
         ids = [_point_id(v["key"]) for v in live.values()]
         out = {}
-        texts = _texts_folder(self.address)
+        texts = _texts_root(self.address) / "texts"
         for start in range(0, len(ids), BATCH):
             for point in self.conn.call("read the documents", self.conn.client.retrieve, self.conn.documents,
                                         ids[start:start + BATCH], with_payload=["document"]):
@@ -285,9 +291,9 @@ class QdrantIndex:
             key = self.manifest["documents"][doc_id]["key"]
             (got,) = self.conn.call("read a document's facts", self.conn.client.retrieve, self.conn.documents,
                                     [_point_id(key)], with_payload=["facts"])
-            stored = got.payload.get("facts")
-            self._facts[doc_id] = ((list(map(lambda a: Assignment(**a), stored["assignments"])),
-                                    list(map(lambda t: Target(**t), stored["targets"])))
+            stored = got.payload.get("facts")  # none yet while the document waits for its second step
+            self._facts[doc_id] = (([Assignment(**x) for x in stored["assignments"]],
+                                    [Target(**x) for x in stored["targets"]])
                                    if stored else document_facts(self.documents[doc_id]))
         return self._facts[doc_id]
 
@@ -323,10 +329,10 @@ class QdrantIndex:
         return out
 
 
-def _texts_folder(a) -> Path:
-    """Where UTF-8 copies of decoded sources are kept on this machine."""
+def _texts_root(a) -> Path:
+    """The folder whose texts/ keeps this machine's UTF-8 copies of decoded sources (docx, pdf, legacy encodings)."""
     if a.scheme == "qdrant+local":
-        return Path(a.target) / "texts"
+        return Path(a.target)
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return cache / "khsearch" / a.target.partition("?")[0].replace(":", "_").replace("/", "_")
 
@@ -422,7 +428,7 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
             old["stale"] = []
             conn.write_manifest(old)
         indexed = [Document.from_dict(_record(conn, v["key"]), ()) for v in old["documents"].values()]
-        texts = _texts_folder(a)
+        texts = _texts_root(a)
         docs = gather(paths, indexed, rebuild, report, lambda doc_id, fp, text: _save_text(texts, doc_id, fp, text),
                       progress)
         changed = [docs[p] for p in report.added + report.updated]
@@ -436,7 +442,7 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
         reuse = lambda d, key: _old_vectors(conn, key) if key and emb.dim else {}
         manifest = publish(conn, old, changed, gone, avgdl, reuse, report)
         report.searchable_after = time.perf_counter() - t0
-        _remove_unused_texts(texts, list(docs.values()))
+        _remove_unused_texts(texts, [], list(docs.values()))
         if progress:
             report.waiting = manifest["waiting"]
             progress("searchable", len(manifest["waiting"]), len(manifest["documents"]))
@@ -518,21 +524,6 @@ def _record(conn: Connection, key: str) -> dict:
         raise IndexError_(f"{conn.address}: document version {key} is listed in the manifest but missing; rebuild "
                           f"with 'khsearch index PATHS --store {conn.address} --rebuild'")
     return got[0].payload["document"]
-
-
-def _save_text(folder: Path, doc_id: str, fingerprint: str, text: str) -> str:
-    path = folder / f"{doc_id}-{fingerprint[:12]}.txt"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists():
-        _atomic_write(path, text)
-    return str(path.resolve())
-
-
-def _remove_unused_texts(folder: Path, docs):
-    used = {d.text_path for d in docs if d.text_path}
-    for t in folder.glob("*.txt") if folder.is_dir() else ():
-        if str(t.resolve()) not in used:
-            t.unlink(missing_ok=True)
 
 
 def complete_store(a, progress=None) -> int:

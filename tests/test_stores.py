@@ -267,3 +267,48 @@ def test_store_addresses(text, scheme, target):
 def test_a_bad_address_says_how_to_write_one(text):
     with pytest.raises(ValueError, match="qdrant://"):
         address(text)
+
+
+def test_a_server_that_refuses_says_why(capsys):
+    """A server that answers 401 (no API key): the error names the server and QDRANT_API_KEY."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Refuse(BaseHTTPRequestHandler):
+        def do_GET(self):
+            body = b'{"status": {"error": "Must provide an API key or an Authorization bearer token"}}'
+            self.send_response(401)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        do_POST = do_PUT = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Refuse)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        assert main(["search", "--store", f"qdrant://127.0.0.1:{server.server_port}/plans", "ma túy"]) == 1
+    finally:
+        server.shutdown()
+    err = capsys.readouterr().err
+    assert f"127.0.0.1:{server.server_port}" in err and "HTTP 401" in err and "QDRANT_API_KEY" in err
+
+
+def test_a_decoded_source_is_cited_from_its_copy_on_every_machine(tmp_path):
+    """A plan in UTF-16 is cited from a UTF-8 copy; a reader that lacks the copy writes it from the store."""
+    src = tmp_path / "plans"
+    src.mkdir()
+    (src / "ca-mau.txt").write_bytes(PLANS["Cà Mau"].read_text(encoding="utf-8").encode("utf-16"))
+    store = f"qdrant+local:{tmp_path / 'qdrant'}"
+    build([src], embedder="hash", store=store)
+    idx = open_index(store=store)
+    c = search(idx, "điều trị Methadone", 1)[0].citation()
+    copy = Path(c.path)
+    assert copy.parent == tmp_path / "qdrant" / "texts" and copy.read_text(encoding="utf-8")[c.start:c.end] == c.text
+    idx.conn.close()
+    copy.unlink()
+    again = search(open_index(store=store), "điều trị Methadone", 1)[0].citation()
+    assert Path(again.path).read_text(encoding="utf-8")[again.start:again.end] == again.text
