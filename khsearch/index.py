@@ -1,4 +1,5 @@
-"""The index on disk: parsed plans, paragraph vectors and lexical arrays, updated incrementally and atomically.
+"""The index folder, khsearch's default store: parsed plans, paragraph vectors and lexical arrays, updated
+incrementally and atomically. (khsearch.qdrant keeps the same index in Qdrant; khsearch.stores picks one.)
 
 Layout of an index folder:
     CURRENT               name of the live generation (replaced atomically)
@@ -437,13 +438,16 @@ def build(paths, root=DEFAULT_INDEX, embedder: str | Embedder | None = None,
 
 
 def gather(paths, indexed: Iterable[Document], rebuild: bool, report: Report,
-           save_text: Callable[[str, str, str], str], progress=None) -> dict[str, Document]:
+           save_text: Callable[[str, str, str], str], progress=None, shared: bool = False) -> dict[str, Document]:
     """The documents an update holds, by source path: the `indexed` ones whose files still hold the same text,
     and every new or changed file read and parsed (all of them with `rebuild`). Fills `report`.
-    `save_text(doc_id, fingerprint, text)` keeps a UTF-8 copy of a decoded source and returns its path."""
+    `save_text(doc_id, fingerprint, text)` keeps a UTF-8 copy of a decoded source and returns its path.
+    A plan whose file is missing is removed; in a `shared` store, which other machines update too, only when its
+    file was under `paths`, where this update looked (elsewhere it may be another machine's file)."""
+    looked = [Path(p).resolve() for p in paths]
     docs: dict[str, Document] = {}
     for d in indexed:
-        if Path(d.path).exists():
+        if Path(d.path).exists() or (shared and not any(Path(d.path).is_relative_to(p) for p in looked)):
             docs[d.path] = d
         else:
             report.removed.append(d.path)

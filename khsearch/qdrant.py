@@ -40,6 +40,8 @@ from .records import Assignment, Document, Paragraph, Target
 LOCAL_COLLECTION = "khsearch"
 MANIFEST = "00000000-0000-0000-0000-000000000000"
 BATCH = 256  # points per request
+ANCHOR_SAMPLE = 20_000  # paragraphs of an update that set BM25's average lengths (all of a smaller update)
+FACTS_PER_WRITE = 50  # documents whose facts are stored between two writes of the manifest
 _NS = uuid.UUID("6f0d1c2e-57a8-4b8e-9a53-6b68737263e1")
 
 
@@ -71,21 +73,22 @@ def _bm25_parameters() -> tuple[float, float]:
     return bm.k1, bm.b
 
 
-def sparse(tokens: Sequence[str], avgdl: float | None = None) -> tuple[list[int], list[float]]:
-    """A paragraph's BM25 term weights (`avgdl` given: tf / (tf + k1·(1 − b + b·len/avgdl)), as bm25s's 'lucene'
-    method; Qdrant multiplies in the IDF), or a query's term counts (`avgdl` None)."""
-    counts = Counter(term_id(t) for t in tokens)
-    ids = sorted(counts)
-    if avgdl is None:
-        return ids, [float(counts[i]) for i in ids]
+def term_counts(tokens: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted term ids of some text's terms, and how often each occurs: a sparse vector's indices and counts."""
+    return np.unique(np.fromiter((term_id(t) for t in tokens), np.uint32, len(tokens)), return_counts=True)
+
+
+def bm25_weights(counts: np.ndarray, avgdl: float) -> np.ndarray:
+    """A paragraph's BM25 term weights, as bm25s's 'lucene' method: tf / (tf + k1·(1 − b + b·length/avgdl));
+    Qdrant multiplies in the IDF."""
     k1, b = _bm25_parameters()
-    norm = k1 * ((1 - b) + b * len(tokens) / avgdl)
-    return ids, [counts[i] / (counts[i] + norm) for i in ids]
+    tf = counts.astype(np.float64)
+    return tf / (tf + k1 * ((1 - b) + b * counts.sum() / avgdl))
 
 
-def _tokens(p: Paragraph) -> dict[str, list[str]]:
-    found = terms(p)
-    return {f: [t for t in found[f] if t] or [EMPTY] for f in FIELDS}
+def _counts(p: Paragraph) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """A searchable paragraph's term ids and counts per field (an empty one counts the term EMPTY, as bm25s)."""
+    return {f: term_counts([t for t in found if t] or [EMPTY]) for f, found in terms(p).items()}
 
 
 def _layout(a, query: str) -> dict[str, int]:
@@ -98,6 +101,8 @@ def _layout(a, query: str) -> dict[str, int]:
             raise ValueError(f"--store {a}: '{k}={v}' is not a setting khsearch knows; give shards=N and/or "
                              "replicas=N (whole numbers from 1)")
         out[names[k]] = int(v)
+    if out.get("replication_factor", 1) > 1:  # a write is confirmed once every copy has it: no replica lags a publish
+        out["write_consistency_factor"] = out["replication_factor"]
     return out
 
 
@@ -123,7 +128,7 @@ class Connection:
             if not host or not name or "/" in name:
                 raise ValueError(f"--store {a}: write it as qdrant://HOST:PORT/COLLECTION")
             self.layout = _layout(a, query)
-            self.name, where = name, f"http://{host}"
+            self.name, where = name, f"{'https' if a.scheme == 'qdrant+https' else 'http'}://{host}"
             self.client = qdrant_client.QdrantClient(url=where, api_key=os.environ.get("QDRANT_API_KEY"), timeout=60,
                                                      check_compatibility=False)  # a dead server: our own error
         self.where, self.documents, self._open = where, f"{self.name}-documents", True
@@ -188,6 +193,11 @@ def _live_filter(models, manifest: dict, docs: Sequence[str] | None):
     return models.Filter(must=must, must_not=must_not) if must or must_not else None
 
 
+def replaced(a) -> str:
+    return (f"{a} was updated after this index was opened: open it again (khsearch.open_index(store='{a}')); "
+            "a page does so by itself")
+
+
 class Paragraphs(Sequence):
     """A document's paragraphs, read from the store on first use (a store may hold millions)."""
 
@@ -202,6 +212,9 @@ class Paragraphs(Sequence):
             for point in _scroll(self._conn, self._conn.name, flt, ["paragraph", "n"]):
                 found[point.payload["n"]] = Paragraph.from_dict(point.payload["paragraph"])
             if len(found) != self._count:
+                manifest = self._conn.manifest() or {}
+                if self._key not in {v["key"] for v in manifest.get("documents", {}).values()}:
+                    raise IndexError_(replaced(self._conn.address))
                 raise IndexError_(f"{self._conn.address}: document version {self._key} has {len(found)} of its "
                                   f"{self._count} paragraphs; rebuild it with 'khsearch index PATHS --store "
                                   f"{self._conn.address} --rebuild'")
@@ -307,13 +320,13 @@ class QdrantIndex:
         if ranker == "dense":
             vector = np.asarray(query, np.float32).tolist()
         else:
-            ids, counts = sparse(list(query))
-            vector = m.SparseVector(indices=ids, values=counts)
+            ids, counts = term_counts(list(query))  # a repeated term counts as often as it occurs, as in bm25s
+            vector = m.SparseVector(indices=ids.tolist(), values=counts.astype(float).tolist())
         found = self.conn.call("search", self.conn.client.query_points, self.conn.name, query=vector, using=ranker,
                                query_filter=_live_filter(m, self.manifest, docs), limit=depth,
                                with_payload=["paragraph", "key"]).points
-        # a version published after this store was opened is not its documents' version: reopen to see it
-        found = [p for p in found if live.get(p.payload["paragraph"]["doc_id"], {}).get("key") == p.payload["key"]]
+        if any(live.get(p.payload["paragraph"]["doc_id"], {}).get("key") != p.payload["key"] for p in found):
+            raise IndexError_(replaced(self.address))  # a version written after this store was opened
         return ([Paragraph.from_dict(p.payload["paragraph"]) for p in found],
                 np.array([p.score for p in found], np.float32))
 
@@ -344,8 +357,8 @@ def open_store(a) -> QdrantIndex:
 def live_version(a) -> str:
     conn = Connection(a)
     try:
-        manifest = conn.manifest()
-        return str(manifest["revision"]) if manifest else ""
+        got = conn.call("read the manifest", conn.client.retrieve, conn.documents, [MANIFEST], with_payload=["revision"])
+        return str(got[0].payload["revision"]) if got else ""
     finally:
         conn.close()
 
@@ -384,17 +397,17 @@ def _old_vectors(conn: Connection, key: str) -> dict[str, list[float]]:
             if p.vector and "dense" in p.vector}
 
 
-def _points(conn: Connection, d: Document, key: str, avgdl: dict, reuse: dict) -> tuple[list, dict, int]:
-    """A document version's paragraph points; also its term counts per field and how many vectors it reused."""
+def _points(conn: Connection, d: Document, key: str, avgdl: dict, reuse: dict, counted: dict) -> tuple[list, dict, int]:
+    """A document version's paragraph points; also its term counts per field and how many vectors it reused.
+    `counted`: term counts already worked out, by paragraph id."""
     m = conn.models
     points, lengths, reused = [], dict.fromkeys(FIELDS, 0), 0
     for n, p in enumerate(d.paragraphs):
         vector = {}
         if p.kind in CONTENT_KINDS:
-            for f, tokens in _tokens(p).items():
-                ids, weights = sparse(tokens, avgdl[f])
-                vector[f] = m.SparseVector(indices=ids, values=weights)
-                lengths[f] += len(tokens)
+            for f, (ids, counts) in (counted.pop(p.id, None) or _counts(p)).items():
+                vector[f] = m.SparseVector(indices=ids.tolist(), values=bm25_weights(counts, avgdl[f]).tolist())
+                lengths[f] += int(counts.sum())
             if (old := reuse.get(content_key(p))) is not None:
                 vector["dense"], reused = old, reused + 1
         points.append(m.PointStruct(id=_point_id(f"{key}:{n}"), vector=vector, payload={
@@ -430,7 +443,7 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
         indexed = [Document.from_dict(_record(conn, v["key"]), ()) for v in old["documents"].values()]
         texts = _texts_root(a)
         docs = gather(paths, indexed, rebuild, report, lambda doc_id, fp, text: _save_text(texts, doc_id, fp, text),
-                      progress)
+                      progress, shared=a.scheme != "qdrant+local")
         changed = [docs[p] for p in report.added + report.updated]
         gone = set(old["documents"]) - {d.doc_id for d in docs.values()}
         if not (changed or gone):
@@ -438,9 +451,8 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
                 report.embedded = _complete(conn, old, emb, progress, report)
             report.seconds = time.perf_counter() - t0
             return report
-        avgdl = old["avgdl"] if old["avgdl"] and not rebuild else _average_lengths(docs.values())
         reuse = lambda d, key: _old_vectors(conn, key) if key and emb.dim else {}
-        manifest = publish(conn, old, changed, gone, avgdl, reuse, report)
+        manifest = publish(conn, old, changed, gone, reuse, report, None if rebuild else old["avgdl"] or None)
         report.searchable_after = time.perf_counter() - t0
         _remove_unused_texts(texts, [], list(docs.values()))
         if progress:
@@ -461,23 +473,24 @@ def create(conn: Connection, emb: Embedder) -> dict:
             "waiting": [], "lengths": {f: 0 for f in FIELDS}, "avgdl": {}}
 
 
-def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str], avgdl: dict[str, float],
-            reuse: Callable[[Document, str | None], dict], report: Report) -> dict:
+def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str],
+            reuse: Callable[[Document, str | None], dict], report: Report, avgdl: dict[str, float] | None) -> dict:
     """Write a new version of each `changed` document, make them and the removal of `gone` live in one manifest
     write, then delete the versions they replace; returns the new manifest. `reuse(document, live key or None)`
-    gives dense vectors by content key that the document's passages keep (those of its live version)."""
+    gives dense vectors by content key that the document's passages keep (those of its live version). `avgdl`:
+    the average lengths BM25 weights divide by; None sets them anew, over the documents the update leaves."""
     serial = old["serial"] + 1
     keys = {d.doc_id: f"{d.doc_id}@{serial}" for d in changed}
-    lengths = dict(old["lengths"])
-    for doc_id in [*gone, *(d.doc_id for d in changed if d.doc_id in old["documents"])]:
-        for f in FIELDS:
-            lengths[f] -= old["documents"][doc_id]["lengths"][f]
+    kept = {k: v for k, v in old["documents"].items() if k not in gone and k not in keys}
+    counted: dict[str, dict] = {}
+    if avgdl is None:
+        avgdl = _average_lengths(kept.values(), changed, counted)
     old["stale"] = list(keys.values())
     conn.write_manifest(old)  # readers skip these versions until they are live
-    live = {k: v for k, v in old["documents"].items() if k not in gone}
+    live, lengths = dict(kept), {f: sum(v["lengths"][f] for v in kept.values()) for f in FIELDS}
     for d in changed:
         before = old["documents"].get(d.doc_id)
-        points, counted, reused = _points(conn, d, keys[d.doc_id], avgdl, reuse(d, before and before["key"]))
+        points, found, reused = _points(conn, d, keys[d.doc_id], avgdl, reuse(d, before and before["key"]), counted)
         searchable = sum(p.kind in CONTENT_KINDS for p in d.paragraphs)
         report.reused += reused
         report.embedded += searchable - reused if old["dim"] else 0
@@ -489,9 +502,9 @@ def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str]
         conn.call("write a document", conn.client.upsert, conn.documents, [conn.models.PointStruct(
             id=_point_id(keys[d.doc_id]), vector={}, payload=payload)], wait=True)
         for f in FIELDS:
-            lengths[f] += counted[f]
+            lengths[f] += found[f]
         live[d.doc_id] = {"key": keys[d.doc_id], "path": d.path, "sha256": d.sha256, "paragraphs": len(d.paragraphs),
-                          "lengths": counted, "searchable": searchable}
+                          "lengths": found, "searchable": searchable}
     retired = [old["documents"][x]["key"] for x in [*gone, *keys] if x in old["documents"]]
     manifest = {**old, "khsearch": __version__, "serial": serial, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "documents": dict(sorted(live.items())), "stale": retired, "lengths": lengths, "avgdl": avgdl,
@@ -503,17 +516,25 @@ def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str]
     return manifest
 
 
-def _average_lengths(docs) -> dict[str, float]:
-    """Average terms per searchable paragraph, by field, over the documents the update leaves: what BM25's length
-    normalisation divides by. Set by the first build (and each --rebuild), then kept, so that the weights of the
-    points already stored stay comparable with those written later."""
-    total, count = dict.fromkeys(FIELDS, 0), 0
-    for d in docs:
-        for p in d.paragraphs:
-            if p.kind in CONTENT_KINDS:
-                count += 1
-                for f, tokens in _tokens(p).items():
-                    total[f] += len(tokens)
+def _average_lengths(kept, changed: list[Document], counted: dict) -> dict[str, float]:
+    """Average terms per searchable paragraph, by field, of the documents an update leaves: what BM25's length
+    normalisation divides by. The kept documents' lengths are in the manifest; the changed ones' are counted on
+    their first ANCHOR_SAMPLE paragraphs (kept in `counted` for the points), whose mean stands for the rest.
+    Set by the first build and each --rebuild, then kept, so that the weights stored stay comparable."""
+    total = {f: sum(v["lengths"][f] for v in kept) for f in FIELDS}
+    count = sum(v["searchable"] for v in kept)
+    sampled, rest = dict.fromkeys(FIELDS, 0), 0
+    for p in (p for d in changed for p in d.paragraphs if p.kind in CONTENT_KINDS):
+        if len(counted) < ANCHOR_SAMPLE:
+            counted[p.id] = _counts(p)
+            for f, (_, counts) in counted[p.id].items():
+                sampled[f] += int(counts.sum())
+        else:
+            rest += 1
+    if counted:
+        for f in FIELDS:
+            total[f] += sampled[f] * (1 + rest / len(counted))
+    count += len(counted) + rest
     return {f: total[f] / count if count else 1.0 for f in FIELDS}
 
 
@@ -563,13 +584,15 @@ def _complete(conn: Connection, manifest: dict, emb: Embedder, progress, report:
             progress("embed", done, sum(tokens))
     if report:
         report.tokens, report.embed_seconds = sum(tokens), time.perf_counter() - t
-    for doc_id in list(manifest["waiting"]):
+    waiting = list(manifest["waiting"])
+    for n, doc_id in enumerate(waiting, 1):
         key = live[doc_id]["key"]
         found_a, found_t = document_facts(Document.from_dict(_record(conn, key), Paragraphs(
             conn, key, live[doc_id]["paragraphs"])))
         conn.call("write facts", conn.client.set_payload, conn.documents, {"facts": {
             "assignments": [x.to_dict() for x in found_a], "targets": [x.to_dict() for x in found_t]}},
             points=[_point_id(key)], wait=True)
-        manifest["waiting"] = [x for x in manifest["waiting"] if x != doc_id]
-        conn.write_manifest(manifest)
+        if n % FACTS_PER_WRITE == 0 or n == len(waiting):  # the manifest lists every document: not after each
+            manifest["waiting"] = waiting[n:]
+            conn.write_manifest(manifest)
     return len(todo)

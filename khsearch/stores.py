@@ -1,7 +1,8 @@
 """Where an index lives, behind one interface: an index folder (the default) or a Qdrant collection.
 
 A store is named by an address: a folder path ('index'), 'qdrant://HOST:6333/COLLECTION' for a Qdrant server
-or cluster, or 'qdrant+local:PATH' for qdrant-client's local mode (one process, for tests and small set-ups).
+or cluster ('qdrant+https://…' over TLS), or 'qdrant+local:PATH' for qdrant-client's local mode (one process,
+for tests and small set-ups).
 Answers, facts, comparisons and the page read a store only through `Store`; they do not know which one it is.
 """
 from __future__ import annotations
@@ -18,7 +19,8 @@ DEFAULT_INDEX = "index"
 
 # scheme -> module that implements it: open_store(address), build_store(paths, address, ...),
 # complete_store(address, progress), live_version(address)
-BACKENDS = {"folder": "khsearch.index", "qdrant": "khsearch.qdrant", "qdrant+local": "khsearch.qdrant"}
+BACKENDS = {"folder": "khsearch.index", "qdrant": "khsearch.qdrant", "qdrant+https": "khsearch.qdrant",
+            "qdrant+local": "khsearch.qdrant"}
 
 
 class Store(Protocol):
@@ -59,8 +61,9 @@ class Address:
     target: str  # the folder, the local path, or 'HOST:PORT/COLLECTION'
 
     def __str__(self) -> str:
-        return self.target if self.scheme == "folder" else f"{self.scheme}{':' if '+' in self.scheme else '://'}" \
-                                                           f"{self.target}"
+        if self.scheme == "folder":
+            return self.target
+        return f"{self.scheme}{':' if self.scheme == 'qdrant+local' else '://'}{self.target}"
 
 
 def address(store=None, root=DEFAULT_INDEX) -> Address:

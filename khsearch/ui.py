@@ -52,8 +52,8 @@ def data_folder(index_path, store=None) -> Path:
     """Where plans added on the page are saved by default: `<index>-data/` beside the index folder (or the
     local-mode folder); for a Qdrant server, `<collection>-data/` in the working folder."""
     a = address(store, index_path)
-    if a.scheme == "qdrant":
-        return Path.cwd() / f"{a.target.rsplit('/', 1)[-1]}-data"
+    if a.scheme in ("qdrant", "qdrant+https"):
+        return Path.cwd() / f"{a.target.partition('?')[0].rsplit('/', 1)[-1]}-data"
     index = Path(a.target).resolve()
     return index.with_name(index.name + "-data")
 

@@ -240,7 +240,8 @@ def test_the_command_line_takes_a_store(tmp_path, capsys):
 def test_a_server_address_gives_the_layout_of_a_new_collection():
     from khsearch.qdrant import Connection
     assert Connection(address("qdrant://db:6333/plans?shards=6&replicas=2")).layout == \
-        {"shard_number": 6, "replication_factor": 2}
+        {"shard_number": 6, "replication_factor": 2, "write_consistency_factor": 2}
+    assert Connection(address("qdrant+https://db:6333/plans")).where == "https://db:6333"
     assert Connection(address("qdrant://db:6333/plans")).layout == {}
     with pytest.raises(ValueError, match="shards=N"):
         Connection(address("qdrant://db:6333/plans?shard=6"))
@@ -256,7 +257,8 @@ def test_an_unreachable_server_is_named_with_what_to_do(tmp_path, capsys):
 
 @pytest.mark.parametrize("text, scheme, target", [
     (None, "folder", "index"), ("my-index", "folder", "my-index"), ("qdrant://db:6333/plans", "qdrant", "db:6333/plans"),
-    ("qdrant+local:/data/q", "qdrant+local", "/data/q"), ("C:\\index", "folder", "C:\\index")])
+    ("qdrant+local:/data/q", "qdrant+local", "/data/q"), ("C:\\index", "folder", "C:\\index"),
+    ("qdrant+https://db.example.org:6333/plans", "qdrant+https", "db.example.org:6333/plans")])
 def test_store_addresses(text, scheme, target):
     a = address(text)
     assert (a.scheme, a.target) == (scheme, target)
@@ -312,3 +314,71 @@ def test_a_decoded_source_is_cited_from_its_copy_on_every_machine(tmp_path):
     copy.unlink()
     again = search(open_index(store=store), "điều trị Methadone", 1)[0].citation()
     assert Path(again.path).read_text(encoding="utf-8")[again.start:again.end] == again.text
+
+
+def test_a_server_collection_gets_its_layout_and_payload_indexes():
+    """What khsearch asks a server for when it makes a store (local mode ignores payload indexes)."""
+    from types import SimpleNamespace
+
+    from qdrant_client import models
+
+    from khsearch.embed import get_embedder
+    from khsearch.qdrant import Connection, create
+    calls = []
+    record = lambda name: lambda *args, **kwargs: calls.append((name, args, kwargs))
+    conn = Connection(address("qdrant://db:6333/plans?shards=6&replicas=2"))
+    conn.client = SimpleNamespace(create_collection=record("collection"), create_payload_index=record("index"))
+    manifest = create(conn, get_embedder("hash"))
+    (_, (name,), points), (_, (documents,), docs) = [c for c in calls if c[0] == "collection"]
+    assert (name, documents) == ("plans", "plans-documents")
+    assert points["shard_number"] == 6 and points["replication_factor"] == 2 and docs["replication_factor"] == 2
+    assert points["vectors_config"]["dense"].size == manifest["dim"] > 0
+    assert all(v.modifier == models.Modifier.IDF for v in points["sparse_vectors_config"].values())
+    assert {(args[1], args[2]) for n, args, _ in calls if n == "index"} == {
+        ("doc_id", models.PayloadSchemaType.KEYWORD), ("key", models.PayloadSchemaType.KEYWORD),
+        ("province", models.PayloadSchemaType.KEYWORD), ("year", models.PayloadSchemaType.INTEGER)}
+
+
+def test_bm25_lengths_are_averaged_over_every_plan_the_store_keeps(tmp_path):
+    """The first build and each --rebuild set the average lengths BM25 divides by: over the whole store, also when
+    the rebuild was given one folder of it."""
+    one, two = _plans(tmp_path / "one", ["Cà Mau", "Khánh Hòa"]), _plans(tmp_path / "two", ["Quảng Ninh"])
+    store = f"qdrant+local:{tmp_path / 'qdrant'}"
+    build([one, two], embedder="hash", store=store)
+    first = open_index(store=store).manifest
+    build([one], store=store, rebuild=True)
+    m = open_index(store=store).manifest
+    assert len(m["documents"]) == 3
+    searchable = sum(v["searchable"] for v in m["documents"].values())
+    for f in ("words", "folded"):
+        assert m["avgdl"][f] == pytest.approx(m["lengths"][f] / searchable) == pytest.approx(first["avgdl"][f])
+
+
+def test_a_shared_store_removes_only_plans_it_looked_for(tmp_path):
+    """On a server other machines index too: a plan whose file this machine lacks outside the folders it was
+    given is kept; one missing from a folder it was given is removed."""
+    from khsearch.index import Report, gather
+    from khsearch.records import Document, Metadata
+    here = _plans(tmp_path / "here", ["Cà Mau"])
+    elsewhere = Document("other", "/srv/other-machine/plan.txt", "0" * 64, Metadata())
+    deleted = Document("gone", str(here / "deleted.txt"), "1" * 64, Metadata())
+    for shared, kept in ((True, {"other"}), (False, set())):
+        report = Report()
+        docs = gather([here], [elsewhere, deleted], False, report, lambda *a: "", shared=shared)
+        assert {d.doc_id for d in docs.values()} - {"ca-mau-100-kh-ubnd-2017"} == kept
+        assert str(here / "deleted.txt") in report.removed
+
+
+def test_a_store_opened_before_an_update_says_to_open_it_again(tmp_path):
+    src = _plans(tmp_path / "plans", ["Cà Mau"])
+    store = f"qdrant+local:{tmp_path / 'qdrant'}"
+    build([src], embedder="hash", store=store)
+    before = open_index(store=store)
+    ca_mau = src / PLANS["Cà Mau"].name
+    ca_mau.write_text(ca_mau.read_text(encoding="utf-8").replace("ma túy", "ma túy Quokka"), encoding="utf-8")
+    build([src], store=store)
+    with pytest.raises(IndexError_, match="updated after this index was opened: open it again"):
+        list(before.documents["ca-mau-100-kh-ubnd-2017"].paragraphs)
+    with pytest.raises(IndexError_, match="updated after this index was opened"):
+        search(before, "ma túy", 5)
+    assert search(open_index(store=store), "Quokka", 1)
