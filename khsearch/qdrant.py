@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import hashlib
 import os
+import socket
+import threading
 import time
 import uuid
 import weakref
-from collections import Counter
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -39,6 +41,8 @@ from .records import Assignment, Document, Paragraph, Target
 
 LOCAL_COLLECTION = "khsearch"
 MANIFEST = "00000000-0000-0000-0000-000000000000"
+LEASE = "00000000-0000-0000-0000-000000000001"  # who is updating the store
+LEASE_SECONDS = 300  # a writer not heard from for this long is taken to be dead
 BATCH = 256  # points per request
 ANCHOR_SAMPLE = 20_000  # paragraphs of an update that set BM25's average lengths (all of a smaller update)
 FACTS_PER_WRITE = 50  # documents whose facts are stored between two writes of the manifest
@@ -166,6 +170,43 @@ class Connection:
         self.call("write the manifest", self.client.upsert, self.documents,
                   [self.models.PointStruct(id=MANIFEST, vector={}, payload=manifest)], wait=True)
 
+    @contextmanager
+    def lease(self):
+        """Hold the store for one update: a second writer (on any machine) is refused while this one lives. The
+        hold is renewed as the update goes (`renew`); a writer killed on this machine, or silent for
+        LEASE_SECONDS, loses it."""
+        me = {"host": socket.gethostname(), "pid": os.getpid()}
+        here = _WRITING.setdefault((self.where, self.name), threading.Lock())
+        if not here.acquire(blocking=False):
+            raise IndexError_(f"another update of {self.address} is running in this process; wait for it to finish")
+        try:
+            got = self.call("read the lease", self.client.retrieve, self.documents, [LEASE], with_payload=True)
+            if got and {k: got[0].payload.get(k) for k in me} != me:
+                held, age = got[0].payload, time.time() - got[0].payload.get("renewed", 0)
+                dead = held.get("host") == me["host"] and not _alive(held.get("pid"))
+                if age < LEASE_SECONDS and not dead:
+                    raise IndexError_(f"another 'khsearch index' (pid {held.get('pid')} on {held.get('host')}, heard "
+                                      f"from {age:.0f} s ago) is updating {self.address}; wait for it to finish (a "
+                                      f"writer that stopped without finishing loses its hold {LEASE_SECONDS // 60} "
+                                      f"minutes after it was last heard from)")
+            self._lease, self._renewed = me, 0.0
+            self.renew()
+            try:
+                yield
+            finally:
+                self._lease = None
+                self.call("release the lease", self.client.delete, self.documents,
+                          points_selector=self.models.PointIdsList(points=[LEASE]), wait=True)
+        finally:
+            here.release()
+
+    def renew(self):
+        """Tell other writers this update is alive (at most every few seconds)."""
+        if getattr(self, "_lease", None) and time.time() - self._renewed > 5:
+            self._renewed = time.time()
+            self.call("renew the lease", self.client.upsert, self.documents, [self.models.PointStruct(
+                id=LEASE, vector={}, payload={**self._lease, "renewed": self._renewed})], wait=True)
+
     def close(self):
         """Let the client go; a local-mode folder is unlocked when its last reader or writer in this process closes."""
         if not self._open:
@@ -179,6 +220,8 @@ class Connection:
                 del _LOCAL[self.where]
                 self.client.close()
 
+
+_WRITING: dict[tuple[str, str], threading.Lock] = {}  # updates running in this process, by store
 
 # One client per local-mode folder in a process: local mode locks its folder, so the page's reader and the
 # update it runs after an upload share it. [client, connections open]
@@ -196,6 +239,14 @@ def _live_filter(models, manifest: dict, docs: Sequence[str] | None):
 def replaced(a) -> str:
     return (f"{a} was updated after this index was opened: open it again (khsearch.open_index(store='{a}')); "
             "a page does so by itself")
+
+
+def _alive(pid) -> bool:
+    try:
+        os.kill(int(pid), 0)
+    except (OSError, ValueError, TypeError):
+        return False
+    return True
 
 
 class Paragraphs(Sequence):
@@ -433,33 +484,34 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
         if old is not None and old["embedder"] != emb.name:
             raise IndexError_(f"{a} holds vectors of embedder '{old['embedder']}', not '{emb.name}': index into "
                               f"another collection, or delete this one first")
-        if old is None:
-            old = create(conn, emb)
-        rebuild = rebuild or old.get("khsearch", __version__) != __version__
-        if old["stale"]:  # an update was killed before it finished: its points, or those it retired, are left
-            _delete_versions(conn, old["stale"])
-            old["stale"] = []
-            conn.write_manifest(old)
-        indexed = [Document.from_dict(_record(conn, v["key"]), ()) for v in old["documents"].values()]
-        texts = _texts_root(a)
-        docs = gather(paths, indexed, rebuild, report, lambda doc_id, fp, text: _save_text(texts, doc_id, fp, text),
-                      progress, shared=a.scheme != "qdrant+local")
-        changed = [docs[p] for p in report.added + report.updated]
-        gone = set(old["documents"]) - {d.doc_id for d in docs.values()}
-        if not (changed or gone):
-            if old["waiting"] and vectors:  # an earlier run stopped before its vectors and facts
-                report.embedded = _complete(conn, old, emb, progress, report)
-            report.seconds = time.perf_counter() - t0
-            return report
-        reuse = lambda d, key: _old_vectors(conn, key) if key and emb.dim else {}
-        manifest = publish(conn, old, changed, gone, reuse, report, None if rebuild else old["avgdl"] or None)
-        report.searchable_after = time.perf_counter() - t0
-        _remove_unused_texts(texts, [], list(docs.values()))
-        if progress:
-            report.waiting = manifest["waiting"]
-            progress("searchable", len(manifest["waiting"]), len(manifest["documents"]))
-        if vectors and manifest["waiting"]:
-            _complete(conn, manifest, emb, progress, report)
+        fresh = create(conn, emb) if old is None else None
+        with conn.lease():
+            old = conn.manifest() or fresh  # as it is now that no other writer runs
+            rebuild = rebuild or old.get("khsearch", __version__) != __version__
+            if old["stale"]:  # an update was killed before it finished: its points, or those it retired, are left
+                _delete_versions(conn, old["stale"])
+                old["stale"] = []
+                conn.write_manifest(old)
+            indexed = [Document.from_dict(_record(conn, v["key"]), ()) for v in old["documents"].values()]
+            texts = _texts_root(a)
+            save = lambda doc_id, fp, text: _save_text(texts, doc_id, fp, text)
+            docs = gather(paths, indexed, rebuild, report, save, progress, shared=a.scheme != "qdrant+local")
+            changed = [docs[p] for p in report.added + report.updated]
+            gone = set(old["documents"]) - {d.doc_id for d in docs.values()}
+            if not (changed or gone):
+                if old["waiting"] and vectors:  # an earlier run stopped before its vectors and facts
+                    report.embedded = _complete(conn, old, emb, progress, report)
+                report.seconds = time.perf_counter() - t0
+                return report
+            reuse = lambda d, key: _old_vectors(conn, key) if key and emb.dim else {}
+            manifest = publish(conn, old, changed, gone, reuse, report, None if rebuild else old["avgdl"] or None)
+            report.searchable_after = time.perf_counter() - t0
+            _remove_unused_texts(texts, [], list(docs.values()))
+            if progress:
+                report.waiting = manifest["waiting"]
+                progress("searchable", len(manifest["waiting"]), len(manifest["documents"]))
+            if vectors and manifest["waiting"]:
+                _complete(conn, manifest, emb, progress, report)
     finally:
         conn.close()
     report.seconds = time.perf_counter() - t0
@@ -496,6 +548,7 @@ def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str]
         report.embedded += searchable - reused if old["dim"] else 0
         for start in range(0, len(points), BATCH):
             conn.call("write points", conn.client.upsert, conn.name, points[start:start + BATCH], wait=True)
+            conn.renew()
         payload = {"document": d.to_dict()}
         if d.text_path:
             payload["text"] = Path(d.text_path).read_text(encoding="utf-8")
@@ -550,10 +603,11 @@ def _record(conn: Connection, key: str) -> dict:
 def complete_store(a, progress=None) -> int:
     conn = Connection(a)
     try:
-        manifest = conn.manifest()
-        if manifest is None:
+        if conn.manifest() is None:
             raise IndexError_(f"no index in {a}: build one with 'khsearch index corpus --store {a}'")
-        return _complete(conn, manifest, get_embedder(manifest["embedder"]), progress) if manifest["waiting"] else 0
+        with conn.lease():
+            manifest = conn.manifest()
+            return _complete(conn, manifest, get_embedder(manifest["embedder"]), progress) if manifest["waiting"] else 0
     finally:
         conn.close()
 
@@ -580,6 +634,7 @@ def _complete(conn: Connection, manifest: dict, emb: Embedder, progress, report:
             m.PointVectors(id=p.id, vector={"dense": np.asarray(v, np.float32).tolist()})
             for p, v in zip(todo[part], vecs)], wait=True)
         done += sum(tokens[part])
+        conn.renew()
         if progress:
             progress("embed", done, sum(tokens))
     if report:
@@ -592,6 +647,7 @@ def _complete(conn: Connection, manifest: dict, emb: Embedder, progress, report:
         conn.call("write facts", conn.client.set_payload, conn.documents, {"facts": {
             "assignments": [x.to_dict() for x in found_a], "targets": [x.to_dict() for x in found_t]}},
             points=[_point_id(key)], wait=True)
+        conn.renew()
         if n % FACTS_PER_WRITE == 0 or n == len(waiting):  # the manifest lists every document: not after each
             manifest["waiting"] = waiting[n:]
             conn.write_manifest(manifest)

@@ -382,3 +382,35 @@ def test_a_store_opened_before_an_update_says_to_open_it_again(tmp_path):
     with pytest.raises(IndexError_, match="updated after this index was opened"):
         search(before, "ma túy", 5)
     assert search(open_index(store=store), "Quokka", 1)
+
+
+def test_one_writer_at_a_time_on_any_machine(tmp_path):
+    """A store held by a live writer elsewhere refuses a second one; a writer killed here, or silent for
+    LEASE_SECONDS, loses its hold."""
+    import socket
+
+    from qdrant_client import models
+
+    from khsearch import qdrant
+    src = _plans(tmp_path / "plans", ["Cà Mau"])
+    store = f"qdrant+local:{tmp_path / 'qdrant'}"
+    build([src], embedder="hash", store=store)
+    _plans(src, ["Khánh Hòa"])
+
+    def held_by(host, pid, age):
+        conn = qdrant.Connection(address(store))
+        conn.client.upsert(conn.documents, [models.PointStruct(id=qdrant.LEASE, vector={}, payload={
+            "host": host, "pid": pid, "renewed": time.time() - age})])
+        conn.close()
+    held_by("indexer-2", 4242, 10)
+    with pytest.raises(IndexError_, match="pid 4242 on indexer-2, heard from 10 s ago"):
+        build([src], store=store)
+    assert len(open_index(store=store).documents) == 1
+    held_by("indexer-2", 4242, qdrant.LEASE_SECONDS + 1)  # silent too long
+    assert len(build([src], store=store).added) == 1
+    held_by(socket.gethostname(), 2 ** 22 + 1, 10)  # a pid no process of this machine has
+    (src / PLANS["Khánh Hòa"].name).unlink()
+    assert len(build([src], store=store).removed) == 1
+    conn = qdrant.Connection(address(store))
+    assert conn.client.retrieve(conn.documents, [qdrant.LEASE]) == []  # released at the end of each update
+    conn.close()
