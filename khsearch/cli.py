@@ -98,9 +98,9 @@ def _open(a):
     idx = open_index(a.index, store=a.store)
     if getattr(a, "embedder", None) and a.embedder != idx.embedder_name:
         where = address(a.store, a.index)
-        raise IndexError_(f"{where} was built with embedder '{idx.embedder_name}', not '{a.embedder}': rebuild with "
-                          f"'khsearch index --{'index' if where.scheme == 'folder' else 'store'} {where} "
-                          f"--embedder {a.embedder} --rebuild'")
+        fix = (f"rebuild with 'khsearch index --index {where} --embedder {a.embedder} --rebuild'"
+               if where.scheme == "folder" else f"index the plans into another collection with --embedder {a.embedder}")
+        raise IndexError_(f"{where} was built with embedder '{idx.embedder_name}', not '{a.embedder}': {fix}")
     return idx
 
 

@@ -25,7 +25,7 @@ import threading
 import time
 import uuid
 import weakref
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
@@ -115,17 +115,18 @@ class Connection:
 
     def __init__(self, a):
         qdrant_client, self.models = _client_module()
-        self.address, self.layout = a, {}
+        self.address, self.layout, self._lock = a, {}, nullcontext()
         if a.scheme == "qdrant+local":
             self.name, where = LOCAL_COLLECTION, str(Path(a.target).resolve())
-            if where not in _LOCAL:
-                try:
-                    _LOCAL[where] = [qdrant_client.QdrantClient(path=where), 0]
-                except RuntimeError as e:  # the folder is locked by another process
-                    raise IndexError_(f"{a}: {e}; local mode serves one process at a time: wait for the other one, "
-                                      "or use a Qdrant server (docs/SCALE.md)") from None
-            _LOCAL[where][1] += 1
-            self.client = _LOCAL[where][0]
+            with _LOCAL_LOCK:
+                if where not in _LOCAL:
+                    try:
+                        _LOCAL[where] = [qdrant_client.QdrantClient(path=where), 0, threading.RLock()]
+                    except RuntimeError as e:  # the folder is locked by another process
+                        raise IndexError_(f"{a}: {e}; local mode serves one process at a time: wait for the other "
+                                          "one, or use a Qdrant server (docs/SCALE.md)") from None
+                _LOCAL[where][1] += 1
+                self.client, _, self._lock = _LOCAL[where]  # local mode is not thread-safe: one call at a time
         else:
             target, _, query = a.target.partition("?")
             host, _, name = target.partition("/")
@@ -135,12 +136,14 @@ class Connection:
             self.name, where = name, f"{'https' if a.scheme == 'qdrant+https' else 'http'}://{host}"
             self.client = qdrant_client.QdrantClient(url=where, api_key=os.environ.get("QDRANT_API_KEY"), timeout=60,
                                                      check_compatibility=False)  # a dead server: our own error
-        self.where, self.documents, self._open = where, f"{self.name}-documents", True
+        self.where, self.documents, self._lease = where, f"{self.name}-documents", None
+        self.close = weakref.finalize(self, _release, a.scheme, where, self.client)  # also when dropped
 
     def call(self, what: str, fn, *args, **kwargs):
         """`fn(*args, **kwargs)`, a connection failure told as what to do."""
         try:
-            return fn(*args, **kwargs)
+            with self._lock:
+                return fn(*args, **kwargs)
         except (IndexError_, ValueError, KeyError, TypeError):
             raise
         except Exception as e:  # httpx, grpc and the client's own exceptions
@@ -161,7 +164,8 @@ class Connection:
     def manifest(self) -> dict | None:
         if not self.exists():
             return None
-        got = self.call("read the manifest", self.client.retrieve, self.documents, [MANIFEST], with_payload=True)
+        got = self.call("read the manifest", self.client.retrieve, self.documents, [MANIFEST], with_payload=True,
+                        consistency=self.models.ReadConsistencyType.MAJORITY)
         return got[0].payload if got else None
 
     def write_manifest(self, manifest: dict):
@@ -175,57 +179,72 @@ class Connection:
         """Hold the store for one update: a second writer (on any machine) is refused while this one lives. The
         hold is renewed as the update goes (`renew`); a writer killed on this machine, or silent for
         LEASE_SECONDS, loses it."""
-        me = {"host": socket.gethostname(), "pid": os.getpid()}
         here = _WRITING.setdefault((self.where, self.name), threading.Lock())
         if not here.acquire(blocking=False):
             raise IndexError_(f"another update of {self.address} is running in this process; wait for it to finish")
         try:
-            got = self.call("read the lease", self.client.retrieve, self.documents, [LEASE], with_payload=True)
-            if got and {k: got[0].payload.get(k) for k in me} != me:
-                held, age = got[0].payload, time.time() - got[0].payload.get("renewed", 0)
-                dead = held.get("host") == me["host"] and not _alive(held.get("pid"))
+            held = self._holder()
+            if held and held.get("host") == socket.gethostname() and held.get("pid") == os.getpid():
+                held = None  # left by an update of this process that failed before releasing it
+            if held:
+                age = time.time() - held.get("renewed", 0)
+                dead = held.get("host") == socket.gethostname() and not _alive(held.get("pid"))
                 if age < LEASE_SECONDS and not dead:
                     raise IndexError_(f"another 'khsearch index' (pid {held.get('pid')} on {held.get('host')}, heard "
                                       f"from {age:.0f} s ago) is updating {self.address}; wait for it to finish (a "
                                       f"writer that stopped without finishing loses its hold {LEASE_SECONDS // 60} "
                                       f"minutes after it was last heard from)")
-            self._lease, self._renewed = me, 0.0
-            self.renew()
+            self._lease = {"host": socket.gethostname(), "pid": os.getpid(), "token": uuid.uuid4().hex}
+            self._write_lease()
             try:
                 yield
             finally:
-                self._lease = None
-                self.call("release the lease", self.client.delete, self.documents,
-                          points_selector=self.models.PointIdsList(points=[LEASE]), wait=True)
+                mine, self._lease = self._lease, None
+                if (self._holder() or {}).get("token") == mine["token"]:
+                    self.call("release the lease", self.client.delete, self.documents,
+                              points_selector=self.models.PointIdsList(points=[LEASE]), wait=True)
         finally:
             here.release()
 
-    def renew(self):
-        """Tell other writers this update is alive (at most every few seconds)."""
-        if getattr(self, "_lease", None) and time.time() - self._renewed > 5:
-            self._renewed = time.time()
-            self.call("renew the lease", self.client.upsert, self.documents, [self.models.PointStruct(
-                id=LEASE, vector={}, payload={**self._lease, "renewed": self._renewed})], wait=True)
+    def _holder(self) -> dict | None:
+        got = self.call("read the lease", self.client.retrieve, self.documents, [LEASE], with_payload=True,
+                        consistency=self.models.ReadConsistencyType.MAJORITY)
+        return got[0].payload if got else None
 
-    def close(self):
-        """Let the client go; a local-mode folder is unlocked when its last reader or writer in this process closes."""
-        if not self._open:
-            return
-        self._open = False
-        if self.address.scheme != "qdrant+local":
-            self.client.close()
-        elif (shared := _LOCAL.get(self.where)) and shared[0] is self.client:
+    def _write_lease(self):
+        self._renewed = time.time()
+        self.call("renew the lease", self.client.upsert, self.documents, [self.models.PointStruct(
+            id=LEASE, vector={}, payload={**self._lease, "renewed": self._renewed})], wait=True)
+
+    def renew(self):
+        """Tell other writers this update is alive (at most every few seconds); stop it if another took over."""
+        if self._lease and time.time() - self._renewed > 5:
+            if (self._holder() or {}).get("token") != self._lease["token"]:
+                raise IndexError_(f"another 'khsearch index' took {self.address} over while this update was silent "
+                                  f"for more than {LEASE_SECONDS // 60} minutes; this one stopped: run it again")
+            self._write_lease()
+
+
+def _release(scheme: str, where: str, client):
+    """Let a connection's client go; a local-mode folder is unlocked when its last connection in this process goes."""
+    if scheme != "qdrant+local":
+        client.close()
+        return
+    with _LOCAL_LOCK:
+        shared = _LOCAL.get(where)
+        if shared and shared[0] is client:
             shared[1] -= 1
             if shared[1] <= 0:
-                del _LOCAL[self.where]
-                self.client.close()
+                del _LOCAL[where]
+                client.close()
 
 
 _WRITING: dict[tuple[str, str], threading.Lock] = {}  # updates running in this process, by store
 
 # One client per local-mode folder in a process: local mode locks its folder, so the page's reader and the
-# update it runs after an upload share it. [client, connections open]
+# update it runs after an upload share it. [client, connections open, lock around its calls]
 _LOCAL: dict[str, list] = {}
+_LOCAL_LOCK = threading.Lock()
 
 
 def _live_filter(models, manifest: dict, docs: Sequence[str] | None):
@@ -244,6 +263,8 @@ def replaced(a) -> str:
 def _alive(pid) -> bool:
     try:
         os.kill(int(pid), 0)
+    except PermissionError:  # another user's process
+        return True
     except (OSError, ValueError, TypeError):
         return False
     return True
@@ -297,7 +318,6 @@ class QdrantIndex:
 
     def __init__(self, a):
         self.conn = Connection(a)
-        weakref.finalize(self, self.conn.close)
         self.address = a
         manifest = self.conn.manifest()
         if manifest is None:
@@ -305,8 +325,8 @@ class QdrantIndex:
                               f"'khsearch index corpus --store {a}'")
         if manifest.get("format") != FORMAT:
             raise IndexError_(f"{a} was written by khsearch {manifest.get('khsearch')} in format "
-                              f"{manifest.get('format')}, this is format {FORMAT}: rebuild it with "
-                              f"'khsearch index PATHS --store {a} --rebuild'")
+                              f"{manifest.get('format')}, this is format {FORMAT}: index your plans into another "
+                              f"collection (or delete this one and index them again)")
         self.manifest = manifest
         self.embedder_name, self.dim = manifest["embedder"], manifest["dim"]
         self.documents = self._documents(manifest)
@@ -353,9 +373,11 @@ class QdrantIndex:
     def facts(self, doc_id: str) -> tuple[list[Assignment], list[Target]]:
         if doc_id not in self._facts:
             key = self.manifest["documents"][doc_id]["key"]
-            (got,) = self.conn.call("read a document's facts", self.conn.client.retrieve, self.conn.documents,
-                                    [_point_id(key)], with_payload=["facts"])
-            stored = got.payload.get("facts")  # none yet while the document waits for its second step
+            got = self.conn.call("read a document's facts", self.conn.client.retrieve, self.conn.documents,
+                                 [_point_id(key)], with_payload=["facts"])
+            if not got:
+                raise IndexError_(replaced(self.address))
+            stored = got[0].payload.get("facts")  # none yet while the document waits for its second step
             self._facts[doc_id] = (([Assignment(**x) for x in stored["assignments"]],
                                     [Target(**x) for x in stored["targets"]])
                                    if stored else document_facts(self.documents[doc_id]))
@@ -377,7 +399,10 @@ class QdrantIndex:
                                query_filter=_live_filter(m, self.manifest, docs), limit=depth,
                                with_payload=["paragraph", "key"]).points
         if any(live.get(p.payload["paragraph"]["doc_id"], {}).get("key") != p.payload["key"] for p in found):
-            raise IndexError_(replaced(self.address))  # a version written after this store was opened
+            if live_version(self.address) != self.version:  # a version written after this store was opened
+                raise IndexError_(replaced(self.address))
+            found = [p for p in found  # points no update made live (a writer that failed): the next one removes them
+                     if live.get(p.payload["paragraph"]["doc_id"], {}).get("key") == p.payload["key"]]
         return ([Paragraph.from_dict(p.payload["paragraph"]) for p in found],
                 np.array([p.score for p in found], np.float32))
 
@@ -417,16 +442,33 @@ def live_version(a) -> str:
 # --- writing ---------------------------------------------------------------------------------------------
 
 def _create(conn: Connection, emb: Embedder):
+    """Make the store's collections that are missing (a first build may have stopped half-way)."""
     m = conn.models
-    dense = {"dense": m.VectorParams(size=emb.dim, distance=m.Distance.COSINE)} if emb.dim else {}
-    conn.call("create a collection", conn.client.create_collection, conn.name, vectors_config=dense,
-              sparse_vectors_config={f: m.SparseVectorParams(modifier=m.Modifier.IDF) for f in FIELDS}, **conn.layout)
-    for key, kind in (("doc_id", m.PayloadSchemaType.KEYWORD), ("key", m.PayloadSchemaType.KEYWORD),
-                      ("province", m.PayloadSchemaType.KEYWORD), ("year", m.PayloadSchemaType.INTEGER)):
-        if conn.address.scheme != "qdrant+local":  # local mode filters by scanning and warns about indexes
-            conn.call("index a payload field", conn.client.create_payload_index, conn.name, key, kind)
-    conn.call("create a collection", conn.client.create_collection, conn.documents, vectors_config={},
-              replication_factor=conn.layout.get("replication_factor"))
+    if not conn.call("list the collections", conn.client.collection_exists, conn.name):
+        dense = {"dense": m.VectorParams(size=emb.dim, distance=m.Distance.COSINE)} if emb.dim else {}
+        conn.call("create a collection", conn.client.create_collection, conn.name, vectors_config=dense,
+                  sparse_vectors_config={f: m.SparseVectorParams(modifier=m.Modifier.IDF) for f in FIELDS},
+                  **conn.layout)
+        for key, kind in (("doc_id", m.PayloadSchemaType.KEYWORD), ("key", m.PayloadSchemaType.KEYWORD),
+                          ("province", m.PayloadSchemaType.KEYWORD), ("year", m.PayloadSchemaType.INTEGER)):
+            if conn.address.scheme != "qdrant+local":  # local mode filters by scanning and warns about indexes
+                conn.call("index a payload field", conn.client.create_payload_index, conn.name, key, kind)
+    if not conn.exists():
+        conn.call("create a collection", conn.client.create_collection, conn.documents, vectors_config={},
+                  **{k: v for k, v in conn.layout.items() if k != "shard_number"})
+
+
+def _sweep(conn: Connection, manifest: dict):
+    """Remove every point of a version that is not live: what a stopped update wrote or retired."""
+    m = conn.models
+    live = [v["key"] for v in manifest["documents"].values()]
+    conn.call("delete points", conn.client.delete, conn.name, points_selector=m.FilterSelector(filter=m.Filter(
+        must=[m.FieldCondition(key="key", match=m.MatchExcept(**{"except": live}))])), wait=True)
+    versions = {p.id for p in _scroll(conn, conn.documents, None, ["document"]) if "document" in (p.payload or {})}
+    dead = sorted(versions - {_point_id(k) for k in live})
+    if dead:
+        conn.call("delete points", conn.client.delete, conn.documents,
+                  points_selector=m.PointIdsList(points=dead), wait=True)
 
 
 def _delete_versions(conn: Connection, keys: Sequence[str]):
@@ -484,18 +526,26 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
         if old is not None and old["embedder"] != emb.name:
             raise IndexError_(f"{a} holds vectors of embedder '{old['embedder']}', not '{emb.name}': index into "
                               f"another collection, or delete this one first")
-        fresh = create(conn, emb) if old is None else None
+        if old is None:
+            create(conn, emb)
         with conn.lease():
-            old = conn.manifest() or fresh  # as it is now that no other writer runs
+            old = conn.manifest()  # as it is now that no other writer runs
             rebuild = rebuild or old.get("khsearch", __version__) != __version__
-            if old["stale"]:  # an update was killed before it finished: its points, or those it retired, are left
-                _delete_versions(conn, old["stale"])
+            _sweep(conn, old)  # what an update that stopped before it finished wrote or retired
+            if old["stale"]:
                 old["stale"] = []
                 conn.write_manifest(old)
-            indexed = [Document.from_dict(_record(conn, v["key"]), ()) for v in old["documents"].values()]
+            indexed = []
+            for doc_id, v in list(old["documents"].items()):
+                conn.renew()
+                if (record := _record(conn, v["key"], missing_ok=rebuild)) is None:  # --rebuild reads it again
+                    del old["documents"][doc_id]
+                    continue
+                indexed.append(Document.from_dict(record, ()))
             texts = _texts_root(a)
             save = lambda doc_id, fp, text: _save_text(texts, doc_id, fp, text)
-            docs = gather(paths, indexed, rebuild, report, save, progress, shared=a.scheme != "qdrant+local")
+            alive = lambda stage, done, total: (conn.renew(), progress and progress(stage, done, total))
+            docs = gather(paths, indexed, rebuild, report, save, alive, shared=a.scheme != "qdrant+local")
             changed = [docs[p] for p in report.added + report.updated]
             gone = set(old["documents"]) - {d.doc_id for d in docs.values()}
             if not (changed or gone):
@@ -506,7 +556,8 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
             reuse = lambda d, key: _old_vectors(conn, key) if key and emb.dim else {}
             manifest = publish(conn, old, changed, gone, reuse, report, None if rebuild else old["avgdl"] or None)
             report.searchable_after = time.perf_counter() - t0
-            _remove_unused_texts(texts, [], list(docs.values()))
+            if a.scheme == "qdrant+local":  # elsewhere this folder holds other machines' copies as well
+                _remove_unused_texts(texts, [], list(docs.values()))
             if progress:
                 report.waiting = manifest["waiting"]
                 progress("searchable", len(manifest["waiting"]), len(manifest["documents"]))
@@ -519,10 +570,13 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
 
 
 def create(conn: Connection, emb: Embedder) -> dict:
-    """Make the store's two collections; the manifest of an empty index."""
+    """Make the store's collections and write the manifest of an empty index, which it returns: a first build
+    that stops half-way leaves a store the next one completes."""
     _create(conn, emb)
-    return {"format": FORMAT, "embedder": emb.name, "dim": emb.dim, "serial": 0, "documents": {}, "stale": [],
-            "waiting": [], "lengths": {f: 0 for f in FIELDS}, "avgdl": {}}
+    manifest = {"format": FORMAT, "embedder": emb.name, "dim": emb.dim, "serial": 0, "documents": {}, "stale": [],
+                "waiting": [], "lengths": {f: 0 for f in FIELDS}, "avgdl": {}}
+    conn.write_manifest(manifest)
+    return manifest
 
 
 def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str],
@@ -536,7 +590,7 @@ def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str]
     kept = {k: v for k, v in old["documents"].items() if k not in gone and k not in keys}
     counted: dict[str, dict] = {}
     if avgdl is None:
-        avgdl = _average_lengths(kept.values(), changed, counted)
+        avgdl = _average_lengths(kept.values(), changed, counted, conn.renew)
     old["stale"] = list(keys.values())
     conn.write_manifest(old)  # readers skip these versions until they are live
     live, lengths = dict(kept), {f: sum(v["lengths"][f] for v in kept.values()) for f in FIELDS}
@@ -569,7 +623,7 @@ def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str]
     return manifest
 
 
-def _average_lengths(kept, changed: list[Document], counted: dict) -> dict[str, float]:
+def _average_lengths(kept, changed: list[Document], counted: dict, tick=lambda: None) -> dict[str, float]:
     """Average terms per searchable paragraph, by field, of the documents an update leaves: what BM25's length
     normalisation divides by. The kept documents' lengths are in the manifest; the changed ones' are counted on
     their first ANCHOR_SAMPLE paragraphs (kept in `counted` for the points), whose mean stands for the rest.
@@ -579,6 +633,7 @@ def _average_lengths(kept, changed: list[Document], counted: dict) -> dict[str, 
     sampled, rest = dict.fromkeys(FIELDS, 0), 0
     for p in (p for d in changed for p in d.paragraphs if p.kind in CONTENT_KINDS):
         if len(counted) < ANCHOR_SAMPLE:
+            tick()
             counted[p.id] = _counts(p)
             for f, (_, counts) in counted[p.id].items():
                 sampled[f] += int(counts.sum())
@@ -591,13 +646,13 @@ def _average_lengths(kept, changed: list[Document], counted: dict) -> dict[str, 
     return {f: total[f] / count if count else 1.0 for f in FIELDS}
 
 
-def _record(conn: Connection, key: str) -> dict:
+def _record(conn: Connection, key: str, missing_ok: bool = False) -> dict | None:
     got = conn.call("read a document", conn.client.retrieve, conn.documents, [_point_id(key)],
                     with_payload=["document"])
-    if not got:
-        raise IndexError_(f"{conn.address}: document version {key} is listed in the manifest but missing; rebuild "
-                          f"with 'khsearch index PATHS --store {conn.address} --rebuild'")
-    return got[0].payload["document"]
+    if not got and not missing_ok:
+        raise IndexError_(f"{conn.address}: document version {key} is listed in the manifest but missing; index "
+                          f"every plan folder again with 'khsearch index PATHS --store {conn.address} --rebuild'")
+    return got[0].payload["document"] if got else None
 
 
 def complete_store(a, progress=None) -> int:
