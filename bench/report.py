@@ -74,7 +74,9 @@ def markdown(info: dict, results: dict) -> str:
     out += quality(systems) + cost(systems, kh)
     out += scale(build, srch, runs, results.get("scale-memory", {}))
     out += stages(results.get("scale-stages", {}))
-    out += openmp(results) + notes(results)
+    out += openmp(results)
+    out += qdrant_local(results.get("qdrant-local", {}), results.get("qdrant-local-search", {}))
+    out += notes(results)
     return "\n".join(out) + "\n"
 
 
@@ -300,6 +302,92 @@ def openmp(results: dict) -> list[str]:
             "process' is a `while True: pass` started by the job for the measurement.", ""]
     return out + table(["setting", "as found: p50 ms", "p95 ms", "plus one busy process: p50 ms", "p95 ms"],
                        rows) + [""]
+
+
+def qdrant_write_rows(w: dict) -> list[list]:
+    """The qdrant-local job: writing the synthetic corpus into a local-mode store."""
+    if "publish_s" not in w:
+        return []
+    ts = w["terms_sample"]
+    return [
+        ["read the folder's stored terms; BM25 average lengths (`qdrant._average_lengths`, over the first "
+         f"{min(w.get('avgdl_sample') or w['paragraphs'], w['paragraphs']):,} paragraphs)", f"{sec(w['terms_s'])} s"],
+        [f"`qdrant.publish()`: {w['points']:,} points of {w['documents']:,} plans into an empty store",
+         f"{sec(w['publish_s'])} s, {w['points_per_s']:,.0f} points/s"],
+        ["store on disk", f"{mb(w['store_mb'])} MB"],
+        ["RSS of the writing process: before the store, after publish(), peak",
+         f"{mb(w['rss_before_write_mb'])}, {mb(w['rss_written_mb'])}, {mb(w['peak_rss_mb'])} MB"],
+        [f"`index.terms()` (underthesea) on {ts['paragraphs']} of the paragraphs",
+         f"{sec(ts['seconds'])} s, so about {ts['estimate_s'] / 60:.1f} min for {w['paragraphs']:,}"],
+        ["`qdrant._complete()` for one plan (vector check and facts: two scans of every point in local mode)",
+         f"{sec(w['complete_one_s'])} s, so about {w['complete_one_s'] * w['documents'] / 60:.0f} min for "
+         f"{w['documents']:,}"]]
+
+
+def qdrant_search_rows(s: dict) -> list[list]:
+    """The qdrant-local-search job: opening and searching the store, and its top 10s against the folder's."""
+    if "latency_no_filter" not in s:
+        return []
+    nf, pf = s["latency_no_filter"], s["latency_province"]
+    rows = [
+        ["`stores.open_index()` (local mode reads every point into memory)",
+         f"{sec(s['open_s'])} s, RSS {mb(s['rss_open_mb'])} MB"],
+        ["first search (loads e5), first filtered search",
+         f"{sec(s['cold_search_s'])} s, {sec(s['cold_filtered_search_s'])} s"],
+        [f"warm search, no filter: p50, p95 ({nf['queries']} questions × {nf['reps']})",
+         f"{ms(nf['p50_ms'])}, {ms(nf['p95_ms'])} ms"],
+        [f"warm search, province filter: p50, p95 ({pf['queries']} questions × {pf['reps']})",
+         f"{ms(pf['p50_ms'])}, {ms(pf['p95_ms'])} ms"],
+        ["RSS after the searches, peak (the folder index opened too, for the overlap)",
+         f"{mb(s['rss_searched_mb'])}, {mb(s['peak_rss_mb'])} MB"]]
+    for label, key in (("no filter", "overlap_no_filter"), ("province filter", "overlap_province")):
+        o = s[key]
+        rows.append([f"top 10 shared with the folder index, {label}",
+                     f"{o['mean']:.0%} on average (lowest {o['min']:.0%}); {o['identical']} of {o['queries']} lists "
+                     "identical" if o["mean"] is not None else "–"])
+    return rows
+
+
+def qdrant_local(w: dict, s: dict) -> list[str]:
+    """khsearch's Qdrant store in qdrant-client's local mode, filled with the synthetic corpus of section 3."""
+    out = ["## Qdrant store, local mode (a stand-in)", ""]
+    rows = qdrant_write_rows(w) + qdrant_search_rows(s)
+    if not rows:
+        return out + ["Not measured: the qdrant-local jobs failed or did not run (see above).", ""]
+    n = w.get("paragraphs") or s.get("paragraphs")
+    out += [f"The {n:,}-paragraph synthetic index of section 3, copied into a `qdrant+local:` store by "
+            "`khsearch.qdrant`'s own `create()` and `publish()`: the same plans and paragraphs, the folder's vectors, "
+            "and the folder's stored terms (so that both stores rank the same terms; what computing them costs is the "
+            "`index.terms()` row). The store is then opened by `khsearch.stores.open_index` in a fresh process and "
+            "searched by `khsearch.retrieve.search`, the questions of section 3 (place names taken out; the gold "
+            "province as the filter). Warm timings leave out the e5 query: retrieve computes a question's vector "
+            "once, on the warm-up pass.", ""]
+    out += table(["step", "value"], rows) + [""]
+    if s.get("questions", 0) > s.get("latency_no_filter", {}).get("queries", 0):
+        out += [f"Only the first {s['latency_no_filter']['queries']} of the {s['questions']} questions of each kind "
+                "are timed and compared: a local-mode search scores every point in Python, seconds at this scale.",
+                ""]
+    if "folder_no_filter" in s:
+        out += [f"The folder index, in the same process on the same questions: p50 "
+                f"{ms(s['folder_no_filter']['p50_ms'])} ms without a filter, {ms(s['folder_province']['p50_ms'])} ms "
+                "with the province filter.", ""]
+    if "waiting" in s:
+        out += [f"The store lists {s['waiting']:,} of its {s['documents']:,} plans as waiting (one was completed to "
+                "time `_complete()`): their facts were not computed, which `khsearch index --store` does after the "
+                "plans are searchable. Search does not need them; a plan's facts are worked out when first asked "
+                "for.", ""]
+    return out + [
+        "Local mode is qdrant-client's pure-Python/numpy implementation: every point is held in Python memory, "
+        "every search is exact and brute-force (each sparse vector scored in a Python loop, every filter checked "
+        "point by point, so a filter makes a search dearer, not cheaper), payload indexes do not exist (khsearch "
+        "does not create them there), the collection persists as one SQLite file written one transaction per "
+        "point (so writing also depends on the disk and on whatever else writes to it), and one process at a "
+        "time may open it. It stands in for correctness and parity, not for speed: the "
+        "overlap rows are what it is for. A Qdrant server runs in Rust, searches dense vectors with an HNSW graph "
+        "(approximate) and sparse ones with an inverted index, and filters through the payload indexes khsearch "
+        "creates on `province`, `doc_id`, `key` and `year`: its latency at this scale should be far lower, a "
+        "filter should make a search cheaper, and its memory is the vectors, the HNSW graph and the payload, "
+        "which can be kept on disk (`on_disk`). None of the numbers above predicts a server's.", ""]
 
 
 def notes(results: dict) -> list[str]:

@@ -36,6 +36,10 @@ JOBS = [  # (name in the results, worker job, its own parameters, environment ad
     ("scale-search-quiet", "scale-search", {}, {**PASSIVE, "OPENBLAS_NUM_THREADS": "1"}),
     ("scale-memory", "scale-memory", {}, {}),
     ("scale-stages", "scale-stages", {}, {}),
+    # khsearch's Qdrant store in qdrant-client's local mode, filled from the scale-build job's index. Local mode
+    # scores every point in Python (7-12 s a search at 100k): 5 questions of each kind, one timed pass.
+    ("qdrant-local", "qdrant-local", {}, {}),
+    ("qdrant-local-search", "qdrant-local-search", {"queries": 5, "reps": 1}, {}),
     # The e5 query alone under three OpenMP settings, on the machine as found and with one more busy process.
     ("e5-default", "e5-query", {"busy": False}, {}),
     ("e5-default-busy", "e5-query", {"busy": True}, {}),

@@ -183,11 +183,20 @@ def profile(fn, queries: list) -> dict:
     return {"stages": stages, "own": own}
 
 
+def dev_queries(gold: list[dict]) -> tuple[list[str], list[tuple[str, str]]]:
+    """The dev questions without their place names, so that unfiltered queries really search every row; and
+    those with their gold province, for the filtered ones."""
+    from khsearch.normalize import normalize
+    from khsearch.retrieve import strip_places
+    stripped = [(strip_places(normalize(q["question"])), q.get("province")) for q in gold]
+    return [s for s, _ in stripped if s], [(s, prov) for s, prov in stripped if s and prov]
+
+
 def search_synthetic(p: dict) -> dict:
     """Load the synthetic index and time warm search with and without a province filter; profile both."""
     from khsearch.index import open_index
-    from khsearch.normalize import normalize, words
-    from khsearch.retrieve import _embedder, scope, search, strip_places
+    from khsearch.normalize import words
+    from khsearch.retrieve import _embedder, scope, search
 
     gold, reps = dev_questions(p["dev"]), p["reps"]
     rss_start = rss_mb()
@@ -204,11 +213,8 @@ def search_synthetic(p: dict) -> dict:
     search(ix, "kế hoạch phòng, chống ma túy", K, province="Cà Mau")  # loads the vectors
     cold_filtered_s, rss_loaded = time.perf_counter() - t, rss_mb()
 
-    # Place names are taken out so that the unfiltered queries really search every row.
-    stripped = [(strip_places(normalize(q["question"])), q.get("province")) for q in gold]
-    plain = [s for s, _ in stripped if s]
+    plain, scoped = dev_queries(gold)
     unscoped = sum(1 for s in plain if scope(ix, s).docs is None)
-    scoped = [(s, prov) for s, prov in stripped if s and prov]
     kept = [sum(len(ix.rows_of(d)) for d in scope(ix, s, prov).docs) for s, prov in scoped]
     no_filter = lambda s: search(ix, s, K)
     with_filter = lambda sp: search(ix, sp[0], K, province=sp[1])

@@ -6,6 +6,7 @@ import os
 import sys
 import time
 
+import qdrant_local
 import scale
 import systems
 from common import peak_rss_mb
@@ -19,6 +20,8 @@ JOBS = {
     "scale-search": scale.search_synthetic,
     "scale-memory": scale.memory_parts,
     "scale-stages": scale.stage_costs,
+    "qdrant-local": qdrant_local.write,
+    "qdrant-local-search": qdrant_local.search,
 }
 
 
