@@ -34,6 +34,7 @@ II. NHIỆM VỤ
 @pytest.fixture(autouse=True)
 def _offline(monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.delenv("KHSEARCH_STORE", raising=False)  # the tests name their stores
 
 
 @pytest.fixture(scope="session")
