@@ -96,7 +96,7 @@ def write(p: dict) -> dict:
     complete_one_s = _complete_one(conn, manifest, matrix.shape[1])
     conn.close()
     return {"paragraphs": len(ix.paragraphs), "documents": len(docs), "points": points, "terms_s": terms_s,
-            "avgdl_sample": getattr(kq, "ANCHOR_SAMPLE", None),
+            "avgdl_sample": kq.ANCHOR_SAMPLE,
             "publish_s": publish_s, "points_per_s": points / publish_s, "store_mb": folder_mb(path),
             "rss_before_write_mb": rss_before, "rss_written_mb": rss_written, "complete_one_s": complete_one_s,
             "terms_sample": _terms_cost(ix.paragraphs)}

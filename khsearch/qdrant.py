@@ -168,6 +168,12 @@ class Connection:
                         consistency=self.models.ReadConsistencyType.MAJORITY)
         return got[0].payload if got else None
 
+    def revision(self) -> str:
+        """The manifest's write counter alone (a reader's `version`), '' without an index."""
+        got = self.call("read the manifest", self.client.retrieve, self.documents, [MANIFEST],
+                        with_payload=["revision"])
+        return str(got[0].payload["revision"]) if got else ""
+
     def write_manifest(self, manifest: dict):
         """Store `manifest`, counting the write in its `revision` (a reader's `version`)."""
         manifest["revision"] = manifest.get("revision", 0) + 1
@@ -334,28 +340,20 @@ class QdrantIndex:
 
     def _documents(self, manifest: dict) -> dict[str, Document]:
         live = manifest["documents"]
-        ids = [_point_id(v["key"]) for v in live.values()]
+        records = _records(self.conn, [v["key"] for v in live.values()])
         out = {}
         texts = _texts_root(self.address) / "texts"
-        for start in range(0, len(ids), BATCH):
-            for point in self.conn.call("read the documents", self.conn.client.retrieve, self.conn.documents,
-                                        ids[start:start + BATCH], with_payload=["document"]):
-                d = point.payload["document"]
-                entry = live[d["doc_id"]]
-                if d.get("text_path"):  # a decoded source: its UTF-8 copy, written here when this machine lacks it
-                    path = texts / Path(d["text_path"]).name
-                    if not path.exists():
-                        (got,) = self.conn.call("read a document's text", self.conn.client.retrieve,
-                                                self.conn.documents, [point.id], with_payload=["text"])
-                        path.parent.mkdir(parents=True, exist_ok=True)
-                        _atomic_write(path, got.payload["text"])
-                    d = {**d, "text_path": str(path.resolve())}
-                out[d["doc_id"]] = Document.from_dict(d, Paragraphs(self.conn, entry["key"], entry["paragraphs"]))
-        if len(out) != len(live):
-            lost = sorted(set(live) - set(out))
-            raise IndexError_(f"{self.address}: the manifest lists {len(live)} documents but {', '.join(lost[:5])} "
-                              f"{'is' if len(lost) == 1 else 'are'} missing; rebuild with 'khsearch index PATHS "
-                              f"--store {self.address} --rebuild'")
+        for d in records.values():
+            entry = live[d["doc_id"]]
+            if d.get("text_path"):  # a decoded source: its UTF-8 copy, written here when this machine lacks it
+                path = texts / Path(d["text_path"]).name
+                if not path.exists():
+                    (got,) = self.conn.call("read a document's text", self.conn.client.retrieve, self.conn.documents,
+                                            [_point_id(entry["key"])], with_payload=["text"])
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    _atomic_write(path, got.payload["text"])
+                d = {**d, "text_path": str(path.resolve())}
+            out[d["doc_id"]] = Document.from_dict(d, Paragraphs(self.conn, entry["key"], entry["paragraphs"]))
         return out
 
     @property
@@ -399,7 +397,7 @@ class QdrantIndex:
                                query_filter=_live_filter(m, self.manifest, docs), limit=depth,
                                with_payload=["paragraph", "key"]).points
         if any(live.get(p.payload["paragraph"]["doc_id"], {}).get("key") != p.payload["key"] for p in found):
-            if live_version(self.address) != self.version:  # a version written after this store was opened
+            if self.conn.revision() != self.version:  # a version written after this store was opened
                 raise IndexError_(replaced(self.address))
             found = [p for p in found  # points no update made live (a writer that failed): the next one removes them
                      if live.get(p.payload["paragraph"]["doc_id"], {}).get("key") == p.payload["key"]]
@@ -433,8 +431,7 @@ def open_store(a) -> QdrantIndex:
 def live_version(a) -> str:
     conn = Connection(a)
     try:
-        got = conn.call("read the manifest", conn.client.retrieve, conn.documents, [MANIFEST], with_payload=["revision"])
-        return str(got[0].payload["revision"]) if got else ""
+        return conn.revision()
     finally:
         conn.close()
 
@@ -469,17 +466,6 @@ def _sweep(conn: Connection, manifest: dict):
     if dead:
         conn.call("delete points", conn.client.delete, conn.documents,
                   points_selector=m.PointIdsList(points=dead), wait=True)
-
-
-def _delete_versions(conn: Connection, keys: Sequence[str]):
-    """Remove every point of the document versions `keys` (idempotent)."""
-    m = conn.models
-    for start in range(0, len(keys), BATCH):
-        part = list(keys[start:start + BATCH])
-        conn.call("delete points", conn.client.delete, conn.name, points_selector=m.FilterSelector(
-            filter=m.Filter(must=[m.FieldCondition(key="key", match=m.MatchAny(any=part))])), wait=True)
-        conn.call("delete points", conn.client.delete, conn.documents,
-                  points_selector=m.PointIdsList(points=[_point_id(k) for k in part]), wait=True)
 
 
 def _old_vectors(conn: Connection, key: str) -> dict[str, list[float]]:
@@ -535,13 +521,10 @@ def build_store(paths, a, embedder=None, progress: Callable[[str, int, int], Non
             if old["stale"]:
                 old["stale"] = []
                 conn.write_manifest(old)
-            indexed = []
-            for doc_id, v in list(old["documents"].items()):
-                conn.renew()
-                if (record := _record(conn, v["key"], missing_ok=rebuild)) is None:  # --rebuild reads it again
-                    del old["documents"][doc_id]
-                    continue
-                indexed.append(Document.from_dict(record, ()))
+            records = _records(conn, [v["key"] for v in old["documents"].values()], missing_ok=rebuild)
+            for doc_id in [d for d, v in old["documents"].items() if v["key"] not in records]:
+                del old["documents"][doc_id]  # its record is lost: --rebuild reads its file again
+            indexed = [Document.from_dict(r, ()) for r in records.values()]
             texts = _texts_root(a)
             save = lambda doc_id, fp, text: _save_text(texts, doc_id, fp, text)
             alive = lambda stage, done, total: (conn.renew(), progress and progress(stage, done, total))
@@ -617,7 +600,7 @@ def publish(conn: Connection, old: dict, changed: list[Document], gone: set[str]
                 "documents": dict(sorted(live.items())), "stale": retired, "lengths": lengths, "avgdl": avgdl,
                 "waiting": sorted({*(x for x in old["waiting"] if x in live), *keys})}
     conn.write_manifest(manifest)  # the switch: readers see the new versions from here on
-    _delete_versions(conn, retired)
+    _sweep(conn, manifest)  # the versions it replaced
     manifest["stale"] = []
     conn.write_manifest(manifest)
     return manifest
@@ -646,13 +629,21 @@ def _average_lengths(kept, changed: list[Document], counted: dict, tick=lambda: 
     return {f: total[f] / count if count else 1.0 for f in FIELDS}
 
 
-def _record(conn: Connection, key: str, missing_ok: bool = False) -> dict | None:
-    got = conn.call("read a document", conn.client.retrieve, conn.documents, [_point_id(key)],
-                    with_payload=["document"])
-    if not got and not missing_ok:
-        raise IndexError_(f"{conn.address}: document version {key} is listed in the manifest but missing; index "
-                          f"every plan folder again with 'khsearch index PATHS --store {conn.address} --rebuild'")
-    return got[0].payload["document"] if got else None
+def _records(conn: Connection, keys: Sequence[str], missing_ok: bool = False) -> dict[str, dict]:
+    """The document records of the versions `keys`, by key, read BATCH at a time; one missing is an error unless
+    `missing_ok`."""
+    out = {}
+    for start in range(0, len(keys), BATCH):
+        conn.renew()
+        part = {_point_id(k): k for k in keys[start:start + BATCH]}
+        for point in conn.call("read the documents", conn.client.retrieve, conn.documents, list(part),
+                               with_payload=["document"]):
+            out[part[str(point.id)]] = point.payload["document"]
+    if (lost := [k for k in keys if k not in out]) and not missing_ok:
+        raise IndexError_(f"{conn.address}: document version {', '.join(lost[:5])} is listed in the manifest but "
+                          f"missing; index every plan folder again with 'khsearch index PATHS --store "
+                          f"{conn.address} --rebuild'")
+    return out
 
 
 def complete_store(a, progress=None) -> int:
@@ -697,7 +688,7 @@ def _complete(conn: Connection, manifest: dict, emb: Embedder, progress, report:
     waiting = list(manifest["waiting"])
     for n, doc_id in enumerate(waiting, 1):
         key = live[doc_id]["key"]
-        found_a, found_t = document_facts(Document.from_dict(_record(conn, key), Paragraphs(
+        found_a, found_t = document_facts(Document.from_dict(_records(conn, [key])[key], Paragraphs(
             conn, key, live[doc_id]["paragraphs"])))
         conn.call("write facts", conn.client.set_payload, conn.documents, {"facts": {
             "assignments": [x.to_dict() for x in found_a], "targets": [x.to_dict() for x in found_t]}},
